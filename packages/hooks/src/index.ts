@@ -1,1 +1,52 @@
-export {};
+export type {
+  BeforeMailHook,
+  BeforeRcptHook,
+  BeforeRelayHook,
+  DeciderCall,
+  EgressChoice,
+  EgressContext,
+  MailContext,
+  MessageContent,
+  RcptContext,
+  RelayContext,
+  RelayVerdict,
+  SelectEgressHook,
+  SessionContext,
+  Verdict,
+} from './deciders';
+export type {
+  ApiVersion,
+  CertificateSummary,
+  Endpoint,
+  EventBase,
+  EventOf,
+  EventSink,
+  EventsDroppedEvent,
+  EventType,
+  HookName,
+  Instant,
+  NoticeEvent,
+  PluginFailedEvent,
+  PluginSlowEvent,
+  ReceivedReply,
+  RecipientResult,
+  Reply,
+  ReplyReceivedEvent,
+  ReplySource,
+  SentCommand,
+  SessionClosedEvent,
+  SessionCloseReason,
+  SessionEvent,
+  SessionEventBase,
+  SessionOpenedEvent,
+  TlsFailedEvent,
+  TlsUpgradedEvent,
+  TransactionCompletedEvent,
+  TransactionOutcome,
+  WarpEvent,
+} from './events';
+export { API_VERSION, EVENT_TYPES } from './events';
+export type { Plugin, PluginContext, PluginFactory, PluginHooks } from './plugin';
+export { DECIDER_HOOKS, definePlugin, HOOK_NAMES, OBSERVER_HOOKS } from './plugin';
+export type { WarpErrorOptions } from './warp-error';
+export { isWarpError, WarpError } from './warp-error';
