@@ -4,7 +4,12 @@ import PlainSummaryReporter from './tooling/vitest/plain-summary-reporter.ts';
 // One run over every package: faster than per-package runs, one summary line.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tooling/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'tooling/vitest.config.ts',
+      'tooling/*/vitest.config.ts',
+    ],
     reporters: ['default', new PlainSummaryReporter()],
   },
 });

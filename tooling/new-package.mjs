@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Scaffolds a package: node tooling/new-package.mjs <dir> <@warp/name> "<description>" [--private]
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dir, name, description, flag] = process.argv.slice(2);
 if (!dir || !name || !description) {
-  console.error('usage: node tooling/new-package.mjs <dir> <@warp/name> "<description>" [--private]');
+  console.error(
+    'usage: node tooling/new-package.mjs <dir> <@warp/name> "<description>" [--private]',
+  );
   process.exit(2);
 }
 if (existsSync(join(dir, 'package.json'))) {
