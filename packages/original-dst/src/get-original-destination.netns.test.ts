@@ -1,0 +1,181 @@
+// Real NAT in real network namespaces: iptables-nft and nftables REDIRECT and
+// DNAT rules in the OUTPUT chain, as warp's deployment uses them. Needs root
+// and `ip netns`; fails loudly without them (see NetnsSandbox.assertUsable).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NetnsSandbox } from './internal/netns-sandbox';
+
+const ADDRESSES = ['192.0.2.25/32', '192.0.2.26/32', '2001:db8::25/128', '2001:db8::26/128'];
+
+// Port 25 is REDIRECTed to the listener on 10025; port 587 is DNATed to the
+// second local address, port 10026.
+const IPTABLES_RULES: ReadonlyArray<[string, string[]]> = [
+  ['iptables', ['-d', '192.0.2.25', '--dport', '25', '-j', 'REDIRECT', '--to-ports', '10025']],
+  ['ip6tables', ['-d', '2001:db8::25', '--dport', '25', '-j', 'REDIRECT', '--to-ports', '10025']],
+  [
+    'iptables',
+    ['-d', '192.0.2.25', '--dport', '587', '-j', 'DNAT', '--to-destination', '192.0.2.26:10026'],
+  ],
+  [
+    'ip6tables',
+    [
+      '-d',
+      '2001:db8::25',
+      '--dport',
+      '587',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '[2001:db8::26]:10026',
+    ],
+  ],
+];
+
+const NFT_RULES = `
+table ip warp_nat {
+  chain output {
+    type nat hook output priority -100;
+    ip daddr 192.0.2.25 tcp dport 25 redirect to :10025
+    ip daddr 192.0.2.25 tcp dport 587 dnat to 192.0.2.26:10026
+  }
+}
+table ip6 warp_nat {
+  chain output {
+    type nat hook output priority -100;
+    ip6 daddr 2001:db8::25 tcp dport 25 redirect to :10025
+    ip6 daddr 2001:db8::25 tcp dport 587 dnat to [2001:db8::26]:10026
+  }
+}
+`;
+
+const sandboxes: Record<'iptables' | 'nft' | 'plain', NetnsSandbox | undefined> = {
+  iptables: undefined,
+  nft: undefined,
+  plain: undefined,
+};
+
+function sandbox(name: keyof typeof sandboxes): NetnsSandbox {
+  const found = sandboxes[name];
+  if (!found) throw new Error(`namespace ${name} was not created (see beforeAll)`);
+  return found;
+}
+
+beforeAll(() => {
+  NetnsSandbox.assertUsable();
+  NetnsSandbox.removeStale();
+  sandboxes.iptables = NetnsSandbox.create(ADDRESSES);
+  for (const [command, match] of IPTABLES_RULES) {
+    sandboxes.iptables.exec(command, ['-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', ...match]);
+  }
+  sandboxes.nft = NetnsSandbox.create(ADDRESSES);
+  sandboxes.nft.exec('nft', ['-f', '-'], NFT_RULES);
+  sandboxes.plain = NetnsSandbox.create(ADDRESSES);
+});
+
+afterAll(() => {
+  const failures: unknown[] = [];
+  for (const each of Object.values(sandboxes)) {
+    try {
+      each?.delete();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'cannot delete test namespaces');
+});
+
+describe.each(['iptables', 'nft'] as const)('getOriginalDestination with %s rules', (rules) => {
+  it('returns the IPv4 address and port of a REDIRECTed connection', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '127.0.0.1', port: 10025 },
+      connect: { host: '192.0.2.25', port: 25 },
+    });
+    expect(outcome).toMatchObject({ ok: true, local: { address: '127.0.0.1', port: 10025 } });
+    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
+  });
+
+  it('returns the IPv6 address and port of a REDIRECTed connection', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '::1', port: 10025 },
+      connect: { host: '2001:db8::25', port: 25 },
+    });
+    expect(outcome).toMatchObject({ ok: true, local: { address: '::1', port: 10025 } });
+    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 25, family: 6 });
+  });
+
+  it('returns an IPv4 destination for a v4-mapped connection on a dual-stack listener', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '::', port: 10025 },
+      connect: { host: '192.0.2.25', port: 25 },
+    });
+    expect(outcome.local).toEqual({ address: '::ffff:127.0.0.1', port: 10025 });
+    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
+  });
+
+  it('returns the IPv6 destination on a dual-stack listener', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '::', port: 10025 },
+      connect: { host: '2001:db8::25', port: 25 },
+    });
+    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 25, family: 6 });
+  });
+
+  it('returns the pre-DNAT destination of a connection DNATed to a second local IPv4 address', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '192.0.2.26', port: 10026 },
+      connect: { host: '192.0.2.25', port: 587 },
+    });
+    expect(outcome).toMatchObject({ ok: true, local: { address: '192.0.2.26', port: 10026 } });
+    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 587, family: 4 });
+  });
+
+  it('returns the pre-DNAT destination of a connection DNATed to a second local IPv6 address', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '2001:db8::26', port: 10026 },
+      connect: { host: '2001:db8::25', port: 587 },
+    });
+    expect(outcome).toMatchObject({ ok: true, local: { address: '2001:db8::26', port: 10026 } });
+    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 587, family: 6 });
+  });
+
+  it('reads the destination from a raw file descriptor', async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '127.0.0.1', port: 10025 },
+      connect: { host: '192.0.2.25', port: 25 },
+      passFd: true,
+    });
+    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
+  });
+
+  it.each([
+    ['IPv4', '127.0.0.1'],
+    ['IPv6', '::1'],
+  ])('refuses a direct %s connection whose destination is the listener itself', async (_, host) => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host, port: 10025 },
+      connect: { host, port: 10025 },
+    });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toMatchObject({ code: 'WARP_ERR_ORIGINAL_DST_NOT_REDIRECTED' });
+    expect(outcome.error?.message).toContain(
+      `original destination is this listener itself (${host} port 10025)`,
+    );
+  });
+});
+
+describe('getOriginalDestination without NAT rules', () => {
+  it.each([
+    ['IPv4', '192.0.2.25'],
+    ['IPv6', '2001:db8::25'],
+  ])('refuses a %s connection that has no NAT entry (ENOENT)', async (_, host) => {
+    const outcome = await sandbox('plain').probe({
+      listen: { host, port: 10025 },
+      connect: { host, port: 10025 },
+    });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.error).toMatchObject({
+      code: 'WARP_ERR_ORIGINAL_DST_NOT_REDIRECTED',
+      errno: 'ENOENT',
+      syscall: 'getsockopt',
+    });
+  });
+});
