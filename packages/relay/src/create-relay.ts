@@ -1,0 +1,231 @@
+import { channel } from 'node:diagnostics_channel';
+import { type AddressInfo, createServer, isIPv4, type Server, type Socket } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
+import type { Endpoint, SessionEvent } from '@warp/hooks';
+import { dial } from './internal/dial';
+import { EgressPool } from './internal/egress-pool';
+import { Session, type SessionHost } from './internal/session';
+import type { SessionContextForEhlo } from './internal/session-ehlo';
+import { TlsBrokenMemory } from './internal/tls-broken-memory';
+import { RelayError } from './relay-error';
+import {
+  DEFAULT_TIMEOUTS,
+  type Destination,
+  type RelayOptions,
+  type ResolvedRelayOptions,
+} from './relay-options';
+
+const refusedChannel = channel('warp:relay:connection-refused');
+
+/** A running relay: accepts intercepted connections and relays them. */
+export interface Relay {
+  /** Starts listening (default host `127.0.0.1`); resolves with the bound address. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Relays an already accepted socket (for embedding in another server). */
+  handle(socket: Socket): void;
+  /**
+   * Graceful shutdown: stop accepting, close idle sessions with `421 4.3.2`,
+   * let sessions in a transaction finish until `graceMs`, then close them
+   * with `421 4.3.2` too.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
+  /** Sessions currently open. */
+  readonly sessionCount: number;
+}
+
+function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
+  const egress =
+    options.egress === undefined
+      ? []
+      : typeof options.egress === 'string'
+        ? [options.egress]
+        : options.egress;
+  return {
+    resolveDestination: options.resolveDestination,
+    events: options.events,
+    nodeId: options.nodeId ?? hostname(),
+    egress,
+    selectEgress: options.selectEgress,
+    tls: options.tls ?? 'opportunistic',
+    tlsOptions: options.tlsOptions,
+    tlsBrokenTtlMs: options.tlsBrokenTtlMs ?? 3_600_000,
+    relayBdat: options.relayBdat ?? true,
+    maxSessions: options.maxSessions ?? 1000,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+  };
+}
+
+function isLocalAddress(address: string): boolean {
+  const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (plain === '::1' || (isIPv4(plain) && plain.startsWith('127.'))) return true;
+  return Object.values(networkInterfaces()).some((list) =>
+    list?.some((item) => item.address === plain),
+  );
+}
+
+class RelayServer implements Relay, SessionHost {
+  readonly options: ResolvedRelayOptions;
+  readonly ehlo: SessionContextForEhlo;
+  readonly #sessions = new Set<Session>();
+  readonly #pool: EgressPool;
+  #server: Server | undefined;
+  #closing = false;
+
+  constructor(options: RelayOptions) {
+    this.options = resolveOptions(options);
+    this.#pool = new EgressPool(this.options.egress);
+    const hidden = new Set(['STARTTLS', 'REQUIRETLS', 'PIPECONNECT']);
+    if (!this.options.relayBdat) {
+      hidden.add('CHUNKING');
+      hidden.add('BINARYMIME');
+    }
+    this.ehlo = {
+      options: this.options,
+      tlsBroken: new TlsBrokenMemory(this.options.tlsBrokenTtlMs),
+      hidden,
+      emit: (event) => this.emit(event),
+    };
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  emit(event: SessionEvent): void {
+    this.options.events?.emit(event);
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.handle(socket));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.removeListener('error', reject);
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  handle(socket: Socket): void {
+    if (this.#closing || this.#sessions.size >= this.options.maxSessions) {
+      const why = this.#closing
+        ? 'warp is shutting down'
+        : `${this.#sessions.size} sessions open (limit ${this.options.maxSessions})`;
+      const error = new RelayError(
+        this.#closing ? 'WARP_ERR_RELAY_SHUTDOWN' : 'WARP_ERR_RELAY_SESSION_LIMIT',
+        `refused a connection from ${socket.remoteAddress}: ${why}`,
+        {
+          code: 421,
+          enhanced: '4.3.2',
+          text: '[warp] too busy, try again later',
+        },
+      );
+      refusedChannel.publish({ client: socket.remoteAddress, error });
+      socket.on('error', () => {});
+      socket.end(error.wire());
+      return;
+    }
+    const session = new Session(socket, this);
+    this.#sessions.add(session);
+    void session.start();
+  }
+
+  checkDestination(destination: Destination): RelayError | undefined {
+    const bound = this.#server?.address() as AddressInfo | null | undefined;
+    if (!bound || destination.port !== bound.port) return undefined;
+    const unspecified = bound.address === '0.0.0.0' || bound.address === '::';
+    if (
+      destination.address === bound.address ||
+      (unspecified && isLocalAddress(destination.address)) ||
+      (!unspecified && isLocalAddress(destination.address) && isLocalAddress(bound.address))
+    ) {
+      return new RelayError(
+        'WARP_ERR_RELAY_SELF_DESTINATION',
+        `destination ${destination.address}:${destination.port} is warp itself; check that the NAT rule excludes warp's own user`,
+        {
+          code: 421,
+          enhanced: '4.3.0',
+          text: '[warp] destination loops back to the relay; closing',
+        },
+      );
+    }
+    return undefined;
+  }
+
+  async connectMx(
+    session: Session,
+    destination: Destination,
+    client: Endpoint,
+  ): Promise<{ socket: Socket; egress: Endpoint }> {
+    let localAddress: string | undefined;
+    if (this.options.selectEgress && this.#pool.addresses.length > 0) {
+      const choice = await this.options.selectEgress({
+        sessionId: session.id,
+        nodeId: this.options.nodeId,
+        client,
+        destination: { address: destination.address, port: destination.port },
+        pool: this.#pool.addresses,
+      });
+      if (choice && this.#pool.addresses.includes(choice.address)) localAddress = choice.address;
+    }
+    localAddress ??= this.#pool.pick(destination.address);
+    const socket = await dial(destination, localAddress, this.options.timeouts.connectMs);
+    return {
+      socket,
+      egress: { address: socket.localAddress ?? localAddress ?? '', port: socket.localPort ?? 0 },
+    };
+  }
+
+  sessionEnded(session: Session): void {
+    this.#sessions.delete(session);
+  }
+
+  async close(options: { graceMs?: number } = {}): Promise<void> {
+    this.#closing = true;
+    const graceMs = options.graceMs ?? 30_000;
+    const serverClosed = new Promise<void>((resolve) =>
+      this.#server ? this.#server.close(() => resolve()) : resolve(),
+    );
+    for (const session of this.#sessions) session.drain();
+    const deadline = performance.now() + graceMs;
+    while (this.#sessions.size > 0 && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    for (const session of this.#sessions) {
+      session.fail(
+        new RelayError('WARP_ERR_RELAY_SHUTDOWN', `shutdown deadline of ${graceMs} ms passed`, {
+          code: 421,
+          enhanced: '4.3.2',
+          text: '[warp] shutting down, try again later',
+        }),
+        'shutdown',
+      );
+    }
+    const hardDeadline = performance.now() + 6_000;
+    while (this.#sessions.size > 0 && performance.now() < hardDeadline)
+      await new Promise((r) => setTimeout(r, 50));
+    await serverClosed;
+  }
+}
+
+/**
+ * Creates the relay engine. Embeddable: give it a way to find each
+ * connection's destination and a sink for events.
+ *
+ * @example
+ * ```ts
+ * import { createRelay } from '@warp/relay';
+ * import { getOriginalDestination } from '@warp/original-dst';
+ *
+ * const relay = createRelay({
+ *   resolveDestination: (socket) => getOriginalDestination(socket),
+ *   events: { emit: (event) => console.log(JSON.stringify(event)) },
+ *   tls: 'opportunistic',
+ * });
+ * await relay.listen(10025, '127.0.0.1');
+ * process.on('SIGTERM', () => relay.close({ graceMs: 30_000 }));
+ * ```
+ */
+export function createRelay(options: RelayOptions): Relay {
+  return new RelayServer(options);
+}

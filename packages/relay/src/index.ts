@@ -1,0 +1,12 @@
+export type { Relay } from './create-relay';
+export { createRelay } from './create-relay';
+export type { RelayErrorCode, RelayReply } from './relay-error';
+export { RelayError } from './relay-error';
+export type {
+  Destination,
+  RelayOptions,
+  RelayTimeouts,
+  ResolveDestination,
+  TlsPolicy,
+} from './relay-options';
+export { DEFAULT_TIMEOUTS } from './relay-options';

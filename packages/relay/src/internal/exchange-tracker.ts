@@ -1,0 +1,205 @@
+import type {
+  Instant,
+  RecipientResult,
+  Reply,
+  ReplySource,
+  SessionEvent,
+  TransactionOutcome,
+} from '@warp/hooks';
+import { instant } from './instant';
+import { toReceivedReply } from './received-reply';
+import type { FramedReply } from './reply-framer';
+
+/** A command sent (or answered locally) and not yet answered: one FIFO slot. */
+export interface PendingCommand {
+  readonly verb: string;
+  readonly line: string;
+  readonly sent: Instant;
+  readonly transaction: TransactionRecord | null;
+}
+
+/** What the tracker knows about one mail transaction so far. */
+export interface TransactionRecord {
+  readonly number: number;
+  readonly sender: string;
+  readonly startedMs: number;
+  readonly recipients: RecipientResult[];
+  size: number;
+  mailReply: Reply | null;
+}
+
+const PATH = /<([^>]*)>/;
+
+function pathOf(line: string): string {
+  const match = PATH.exec(line);
+  if (match) return match[1] as string;
+  const colon = line.indexOf(':');
+  return colon === -1
+    ? ''
+    : (line
+        .slice(colon + 1)
+        .trim()
+        .split(' ', 1)[0] ?? '');
+}
+
+/** Outcome of a transaction that ended without a reply to its end of data. */
+function outcomeBeforeData(record: TransactionRecord): {
+  outcome: TransactionOutcome;
+  reply: Reply | null;
+} {
+  const mail = record.mailReply;
+  if (mail && mail.code >= 400)
+    return { outcome: mail.code >= 500 ? 'rejected' : 'deferred', reply: mail };
+  const accepted = record.recipients.filter((r) => r.reply.code < 400);
+  if (accepted.length > 0 || record.recipients.length === 0)
+    return { outcome: 'deferred', reply: null };
+  const temporary = record.recipients.find((r) => r.reply.code < 500);
+  const last = record.recipients[record.recipients.length - 1] as RecipientResult;
+  return { outcome: temporary ? 'deferred' : 'rejected', reply: (temporary ?? last).reply };
+}
+
+/**
+ * Matches replies to the commands they answer (a FIFO, RFC 2920) and follows
+ * each transaction, emitting `reply.received` and `transaction.completed`.
+ */
+export class ExchangeTracker {
+  readonly fifo: PendingCommand[] = [];
+  transactions = 0;
+  #current: TransactionRecord | null = null;
+  readonly #emit: (event: SessionEvent) => void;
+  readonly #base: { nodeId: string; sessionId: string };
+
+  constructor(base: { nodeId: string; sessionId: string }, emit: (event: SessionEvent) => void) {
+    this.#base = base;
+    this.#emit = emit;
+  }
+
+  /** The open transaction, if any. */
+  get current(): TransactionRecord | null {
+    return this.#current;
+  }
+
+  /** Records a command sent to the server (or to be answered locally) and queues it. */
+  sent(verb: string, line: string, sent: Instant = instant()): PendingCommand {
+    let transaction: TransactionRecord | null = null;
+    if (verb === 'MAIL') {
+      if (this.#current) this.complete('deferred', null, 'relay');
+      this.transactions++;
+      transaction = {
+        number: this.transactions,
+        sender: pathOf(line),
+        startedMs: sent.monotonicMs,
+        recipients: [],
+        size: 0,
+        mailReply: null,
+      };
+      this.#current = transaction;
+    } else if (verb === 'RCPT' || verb === 'DATA' || verb === 'BDAT' || verb === '.') {
+      transaction = this.#current;
+    }
+    const pending = { verb, line, sent, transaction };
+    this.fifo.push(pending);
+    return pending;
+  }
+
+  /** Emits the exchange of `pending` and `reply` and moves the transaction on. */
+  replied(pending: PendingCommand, framed: FramedReply, source: ReplySource = 'server'): void {
+    const now = instant();
+    const reply = toReceivedReply(framed);
+    const isGreeting = pending.verb === '';
+    this.#emit({
+      type: 'reply.received',
+      ...this.#base,
+      ...now,
+      command: isGreeting
+        ? null
+        : {
+            verb: pending.verb,
+            line: pending.line,
+            at: pending.sent.at,
+            monotonicMs: pending.sent.monotonicMs,
+          },
+      reply,
+      latencyMs: now.monotonicMs - pending.sent.monotonicMs,
+      transaction: pending.transaction?.number ?? null,
+    });
+    const record = pending.transaction;
+    if (record && record === this.#current) this.#advance(pending, record, reply, source);
+    else if ((pending.verb === 'RSET' || pending.verb === 'QUIT') && this.#current)
+      this.complete(null, reply, source);
+  }
+
+  #advance(
+    pending: PendingCommand,
+    record: TransactionRecord,
+    reply: Reply,
+    source: ReplySource,
+  ): void {
+    switch (pending.verb) {
+      case 'MAIL':
+        record.mailReply = reply;
+        return;
+      case 'RCPT':
+        record.recipients.push({ address: pathOf(pending.line), reply });
+        return;
+      case 'DATA':
+        if (reply.code !== 354) this.#refusedData(record, reply, source);
+        return;
+      case 'BDAT':
+        if (reply.code >= 400) this.#refusedData(record, reply, source);
+        else if (/\sLAST\s*$/i.test(pending.line)) this.complete('delivered', reply, source);
+        return;
+      case '.':
+        this.complete(
+          reply.code < 400 ? 'delivered' : reply.code < 500 ? 'deferred' : 'bounced',
+          reply,
+          source,
+        );
+        return;
+    }
+  }
+
+  #refusedData(record: TransactionRecord, reply: Reply, source: ReplySource): void {
+    const before = outcomeBeforeData(record);
+    if (before.reply) this.complete(before.outcome, before.reply, source);
+    else this.complete(reply.code < 500 ? 'deferred' : 'bounced', reply, source);
+  }
+
+  /** Adds relayed body bytes to the open transaction. */
+  addBody(bytes: number): void {
+    if (this.#current) this.#current.size += bytes;
+  }
+
+  /**
+   * Ends the open transaction. Without an outcome (RSET, QUIT, lost
+   * connection) it is judged from the replies so far; `reply` then stands in
+   * when nothing better decided it.
+   */
+  complete(outcome: TransactionOutcome | null, reply: Reply | null, decidedBy: ReplySource): void {
+    const record = this.#current;
+    if (!record) return;
+    this.#current = null;
+    let finalReply = reply;
+    let finalOutcome = outcome;
+    if (finalOutcome === null) {
+      const before = outcomeBeforeData(record);
+      finalOutcome = before.outcome;
+      finalReply = before.reply ?? reply;
+      if (before.reply) decidedBy = 'server';
+    }
+    const now = instant();
+    this.#emit({
+      type: 'transaction.completed',
+      ...this.#base,
+      ...now,
+      transaction: record.number,
+      sender: record.sender,
+      recipients: record.recipients,
+      size: record.size,
+      outcome: finalOutcome,
+      finalReply: finalReply ?? { code: 421, enhanced: '4.4.2', text: 'transaction abandoned' },
+      decidedBy,
+      durationMs: now.monotonicMs - record.startedMs,
+    });
+  }
+}

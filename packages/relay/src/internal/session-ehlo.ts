@@ -1,0 +1,135 @@
+import type { SessionEvent } from '@warp/hooks';
+import { RelayError } from '../relay-error';
+import type { ResolvedRelayOptions } from '../relay-options';
+import type { PendingCommand } from './exchange-tracker';
+import { instant } from './instant';
+import type { FramedReply } from './reply-framer';
+import type { Session } from './session';
+import { startTls } from './start-tls';
+import { hasCapability, stripCapabilities } from './strip-capabilities';
+import type { TlsBrokenMemory } from './tls-broken-memory';
+
+/** What the EHLO step needs from the relay. */
+export interface SessionContextForEhlo {
+  readonly options: ResolvedRelayOptions;
+  readonly tlsBroken: TlsBrokenMemory;
+  /** EHLO keywords never shown to the MTA. */
+  readonly hidden: ReadonlySet<string>;
+  emit(event: SessionEvent): void;
+}
+
+const TLS_REQUIRED = {
+  code: 421,
+  enhanced: '4.7.0',
+  text: '[warp] TLS towards the MX is required and not available, try again later',
+};
+
+function answer(session: Session, context: SessionContextForEhlo, framed: FramedReply): void {
+  const rewrite = framed.code === 250 && framed.lines.length > 1;
+  session.io.writeClient(rewrite ? stripCapabilities(framed.lines, context.hidden) : framed.raw);
+  session.framer.release();
+  session.afterReply();
+}
+
+function requireTls(session: Session, detail: string): void {
+  session.fail(
+    new RelayError(
+      'WARP_ERR_RELAY_TLS_REQUIRED',
+      `TLS policy is "required" but ${detail}`,
+      TLS_REQUIRED,
+    ),
+    'tls-failed',
+  );
+}
+
+/**
+ * Handles the MX's reply to the MTA's EHLO/HELO: upgrade the MX leg to TLS
+ * when offered and allowed (answering the MTA with the EHLO reply given
+ * inside TLS, so its view matches the session it will use), enforce the
+ * `required` policy, and hide what the MTA must not use.
+ */
+export async function decideEhlo(
+  session: Session,
+  context: SessionContextForEhlo,
+  pending: PendingCommand,
+  framed: FramedReply,
+): Promise<void> {
+  const policy = context.options.tls;
+  const destination = session.destination as NonNullable<Session['destination']>;
+  const base = { nodeId: context.options.nodeId, sessionId: session.id };
+  if (session.tlsActive || policy === 'off' || framed.code >= 400)
+    return answer(session, context, framed);
+  const offered = pending.verb === 'EHLO' && hasCapability(framed.lines, 'STARTTLS');
+  if (!offered || (policy === 'opportunistic' && context.tlsBroken.isBroken(destination.address))) {
+    if (policy === 'required')
+      return requireTls(session, `the MX ${destination.address} does not offer STARTTLS`);
+    return answer(session, context, framed);
+  }
+  const socket = session.io.detachMx();
+  try {
+    const result = await startTls({
+      socket,
+      framer: session.replies,
+      ehloLine: session.heloLine,
+      hostname: destination.hostname,
+      handshakeMs: context.options.timeouts.tlsHandshakeMs,
+      commandMs: context.options.timeouts.commandMs,
+      tlsOptions: context.options.tlsOptions,
+      onExchange: (verb, line, sent, reply) =>
+        session.tracker.replied({ verb, line, sent, transaction: null }, reply),
+    });
+    if (session.io.closing) {
+      socket.destroy();
+      return;
+    }
+    if (result.kind === 'refused') {
+      session.io.attachMx(socket);
+      const reason = result.reply.lines.join(' ');
+      context.emit({
+        type: 'tls.failed',
+        ...base,
+        ...instant(),
+        stage: 'starttls-refused',
+        reason,
+        errorCode: null,
+        continuedInPlaintext: policy !== 'required',
+      });
+      if (policy === 'required')
+        return requireTls(session, `the MX ${destination.address} refused STARTTLS: ${reason}`);
+      return answer(session, context, framed);
+    }
+    session.tlsActive = true;
+    session.io.durations.tlsHandshakeMs = result.handshakeMs;
+    session.io.attachMx(result.socket);
+    context.emit({
+      type: 'tls.upgraded',
+      ...base,
+      ...instant(),
+      ...result.summary,
+      handshakeMs: result.handshakeMs,
+    });
+    return answer(session, context, result.ehloReply);
+  } catch (error) {
+    const failure = RelayError.isInstance(error)
+      ? (error as RelayError)
+      : new RelayError(
+          'WARP_ERR_RELAY_TLS_HANDSHAKE',
+          `TLS with the MX failed: ${String(error)}`,
+          TLS_REQUIRED,
+          error,
+        );
+    const cause = failure.cause as NodeJS.ErrnoException | undefined;
+    context.emit({
+      type: 'tls.failed',
+      ...base,
+      ...instant(),
+      stage: 'handshake',
+      reason: cause?.message ?? failure.message,
+      errorCode: cause?.code ?? null,
+      continuedInPlaintext: false,
+    });
+    if (policy === 'opportunistic') context.tlsBroken.remember(destination.address);
+    socket.destroy();
+    session.fail(failure, 'tls-failed');
+  }
+}

@@ -1,0 +1,231 @@
+import type { Socket } from 'node:net';
+import type { Endpoint, SessionClosedEvent, SessionCloseReason } from '@warp/hooks';
+import type { RelayError } from '../relay-error';
+import type { RelayTimeouts } from '../relay-options';
+import type { ClientFramer } from './client-framer';
+import { instant } from './instant';
+
+/** What {@link SessionIo} asks of its session. */
+export interface SessionIoEvents {
+  onClientItems(): void;
+  onReplyChunk(chunk: Buffer): void;
+  onMxEnded(): void;
+  onClosed(event: SessionClosedEvent): void;
+  /** Whether no reply is outstanding. */
+  idle(): boolean;
+  /** Verb of the oldest unanswered command ('' for the greeting). */
+  currentVerb(): string | undefined;
+  readonly framer: ClientFramer;
+}
+
+// Bytes the MTA may send ahead while framing waits on a reply; beyond, reading pauses.
+const MAX_AHEAD = 256 * 1024;
+
+/**
+ * The two sockets of a session: byte counts, backpressure both ways
+ * (a slow MX pauses reading from the MTA and the other way round, so no
+ * message is ever buffered whole), RFC 5321 timeouts, and an orderly end.
+ */
+export class SessionIo {
+  readonly client: Socket;
+  readonly clientEndpoint: Endpoint;
+  mx: Socket | undefined;
+  closing = false;
+  failure: RelayError | undefined;
+  reason: SessionCloseReason = 'client-closed';
+  readonly bytes = { fromClient: 0, toClient: 0, fromServer: 0, toServer: 0 };
+  readonly durations = {
+    connectMs: null as number | null,
+    connectTo354Ms: null as number | null,
+    tlsHandshakeMs: null as number | null,
+  };
+  readonly #openedMs = performance.now();
+  #clientEnded = false;
+  #mxEndSent = false;
+  #mxCongested = false;
+  #mxGone = false;
+  #closedEmitted = false;
+  readonly #timeouts: RelayTimeouts;
+  readonly #base: { nodeId: string; sessionId: string };
+  readonly #events: SessionIoEvents;
+  readonly #mxData = (chunk: Buffer) => {
+    this.bytes.fromServer += chunk.length;
+    this.#events.onReplyChunk(chunk);
+  };
+  readonly #mxEnd = () => {
+    if (this.#mxGone) return;
+    this.#mxGone = true;
+    if (!this.closing) this.#events.onMxEnded();
+  };
+  readonly #mxError = () => this.#mxEnd();
+
+  constructor(
+    client: Socket,
+    timeouts: RelayTimeouts,
+    base: { nodeId: string; sessionId: string },
+    events: SessionIoEvents,
+  ) {
+    this.client = client;
+    this.#timeouts = timeouts;
+    this.#base = base;
+    this.#events = events;
+    this.clientEndpoint = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
+    client.setNoDelay(true);
+    client.on('data', (chunk: Buffer) => {
+      this.bytes.fromClient += chunk.length;
+      events.framer.push(chunk);
+      events.onClientItems();
+      this.updateClientFlow();
+    });
+    client.on('end', () => {
+      this.#clientEnded = true;
+      events.onClientItems();
+      this.endMxIfClientDone();
+    });
+    client.on('error', () => {});
+    client.on('timeout', () => this.onTimeout('the MTA', 'timeout'));
+    client.on('close', () => {
+      if (!this.closing) this.end('client-closed');
+      this.mx?.destroy();
+      this.#emitClosed();
+    });
+  }
+
+  /** Set by the session when a timeout hits; replaced by a coded error there. */
+  onTimeout: (side: string, reason: SessionCloseReason) => void = () => {};
+
+  /** Starts reading from the MX socket (plain or TLS). */
+  attachMx(socket: Socket): void {
+    this.mx = socket;
+    socket.on('data', this.#mxData);
+    socket.on('end', this.#mxEnd);
+    socket.on('close', this.#mxEnd);
+    socket.on('error', this.#mxError);
+    socket.on('timeout', () => {
+      if (socket === this.mx) this.onTimeout('the MX', 'timeout');
+    });
+    socket.resume();
+  }
+
+  /** Stops reading from the MX socket (before STARTTLS takes it over). */
+  detachMx(): Socket {
+    const socket = this.mx as Socket;
+    socket.pause();
+    socket.setTimeout(0);
+    socket.removeListener('data', this.#mxData);
+    socket.removeListener('end', this.#mxEnd);
+    socket.removeListener('close', this.#mxEnd);
+    socket.removeListener('error', this.#mxError);
+    socket.on('error', () => {});
+    return socket;
+  }
+
+  /** Drops the MX connection without notice (its partial message is then discarded). */
+  dropMx(): void {
+    this.#mxGone = true;
+    this.mx?.destroy();
+  }
+
+  writeMx(bytes: Buffer): void {
+    const mx = this.mx;
+    if (!mx || this.#mxGone) return;
+    this.bytes.toServer += bytes.length;
+    if (!mx.write(bytes) && !this.#mxCongested) {
+      this.#mxCongested = true;
+      mx.once('drain', () => {
+        this.#mxCongested = false;
+        this.updateClientFlow();
+      });
+    }
+  }
+
+  writeClient(bytes: Buffer): void {
+    if (this.client.destroyed) return;
+    this.bytes.toClient += bytes.length;
+    if (!this.client.write(bytes)) {
+      const mx = this.mx;
+      mx?.pause();
+      this.client.once('drain', () => {
+        if (this.mx === mx && !this.closing) mx?.resume();
+      });
+    }
+  }
+
+  /** Pauses the MTA while the MX is congested or framing waits with bytes ahead. */
+  updateClientFlow(): void {
+    const framer = this.#events.framer;
+    const pause =
+      this.#mxCongested || (framer.held && framer.buffered > 0) || framer.buffered > MAX_AHEAD;
+    if (pause && !this.client.isPaused()) this.client.pause();
+    else if (!pause && this.client.isPaused() && !this.closing) this.client.resume();
+  }
+
+  /** Arms the timeout that applies now on each side (RFC 5321 4.5.3.2). */
+  updateTimers(): void {
+    if (this.closing) return;
+    const t = this.#timeouts;
+    const verb = this.#events.currentVerb();
+    if (this.#events.idle()) {
+      this.client.setTimeout(this.#events.framer.inData ? t.dataBlockMs : t.clientIdleMs);
+      this.mx?.setTimeout(0);
+    } else {
+      this.client.setTimeout(0);
+      const ms =
+        verb === ''
+          ? t.greetingMs
+          : verb === 'DATA'
+            ? t.dataInitMs
+            : verb === '.' || verb === 'BDAT'
+              ? t.dataEndMs
+              : t.commandMs;
+      this.mx?.setTimeout(ms);
+    }
+  }
+
+  /** After the MTA half-closed and everything it sent was relayed, half-close towards the MX too. */
+  endMxIfClientDone(): void {
+    if (!this.#clientEnded || this.#mxEndSent || !this.mx || this.#events.framer.buffered > 0)
+      return;
+    this.#mxEndSent = true;
+    this.mx.end();
+  }
+
+  /** Ends the session once: optional last reply to the MTA, MX connection closed. */
+  end(reason: SessionCloseReason, error?: RelayError, lastReply?: Buffer): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.reason = reason;
+    this.failure = error;
+    this.client.setTimeout(0);
+    if (lastReply && !this.client.destroyed) this.bytes.toClient += lastReply.length;
+    if (lastReply) this.client.end(lastReply);
+    else this.client.end();
+    this.client.resume();
+    const mx = this.mx;
+    if (mx && !this.#mxGone) {
+      mx.setTimeout(0);
+      if (error) mx.destroy();
+      else mx.end();
+    }
+    setTimeout(() => {
+      this.client.destroy();
+      this.mx?.destroy();
+    }, 5_000).unref();
+  }
+
+  #emitClosed(): void {
+    if (this.#closedEmitted) return;
+    this.#closedEmitted = true;
+    const error = this.failure ? { code: this.failure.code, message: this.failure.message } : null;
+    this.#events.onClosed({
+      type: 'session.closed',
+      ...this.#base,
+      ...instant(),
+      reason: this.reason,
+      error,
+      bytes: { ...this.bytes },
+      durations: { totalMs: performance.now() - this.#openedMs, ...this.durations },
+      transactions: 0,
+    });
+  }
+}

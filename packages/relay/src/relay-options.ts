@@ -1,0 +1,102 @@
+import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import type { EgressContext, EventSink, SelectEgressHook } from '@warp/hooks';
+
+/**
+ * What to do about TLS towards the MX:
+ * - `opportunistic` (default): upgrade when the MX offers STARTTLS, relay even
+ *   when the certificate does not verify (and record why);
+ * - `required`: no STARTTLS or a failed handshake answers the MTA with a 4xx;
+ * - `off`: never upgrade (STARTTLS is still hidden from the MTA).
+ */
+export type TlsPolicy = 'opportunistic' | 'required' | 'off';
+
+/** Where an intercepted connection was going. */
+export interface Destination {
+  /** IP literal of the MX. */
+  address: string;
+  /** Port, usually 25. */
+  port: number;
+  /** MX host name when known: used for SNI and certificate name checks. */
+  hostname?: string;
+}
+
+/**
+ * Finds the destination of an accepted socket: `getOriginalDestination` of
+ * `@warp/original-dst` in a daemon, a fixed address in tests. Throw (ideally
+ * a coded warp error) when the connection was not redirected.
+ */
+export type ResolveDestination = (socket: Socket) => Destination | Promise<Destination>;
+
+/**
+ * Timeouts in milliseconds. Defaults follow RFC 5321 section 4.5.3.2 and
+ * should not be set shorter in production.
+ */
+export interface RelayTimeouts {
+  /** Dialling the MX (default 30 s). */
+  connectMs: number;
+  /** Waiting for the MX greeting (default 5 min). */
+  greetingMs: number;
+  /** Waiting for the reply to MAIL, RCPT and other commands (default 5 min). */
+  commandMs: number;
+  /** Waiting for the reply to DATA (default 2 min). */
+  dataInitMs: number;
+  /** Silence of the MTA inside a DATA body (default 3 min). */
+  dataBlockMs: number;
+  /** Waiting for the reply to the final dot (default 10 min). */
+  dataEndMs: number;
+  /** Silence of the MTA between commands (default 5 min). */
+  clientIdleMs: number;
+  /** The STARTTLS handshake with the MX (default 2 min). */
+  tlsHandshakeMs: number;
+}
+
+/** The defaults of {@link RelayTimeouts}. */
+export const DEFAULT_TIMEOUTS: Readonly<RelayTimeouts> = Object.freeze({
+  connectMs: 30_000,
+  greetingMs: 300_000,
+  commandMs: 300_000,
+  dataInitMs: 120_000,
+  dataBlockMs: 180_000,
+  dataEndMs: 600_000,
+  clientIdleMs: 300_000,
+  tlsHandshakeMs: 120_000,
+});
+
+/** Options of {@link createRelay}. */
+export interface RelayOptions {
+  /** Finds each connection's real destination (see {@link ResolveDestination}). */
+  resolveDestination: ResolveDestination;
+  /** Receives every session event (the hook bus, or any sink). */
+  events?: EventSink;
+  /** Node id in events (default: the host name). */
+  nodeId?: string;
+  /** Source address(es) towards the MX: one, or a pool used round-robin per address family. */
+  egress?: string | readonly string[];
+  /** Chooses the egress from the pool per session (a hook bus decider); falls back to round-robin. */
+  selectEgress?: (context: EgressContext) => ReturnType<SelectEgressHook>;
+  /** TLS policy towards the MX (default `opportunistic`). */
+  tls?: TlsPolicy;
+  /** Extra `tls.connect` options (e.g. `ca`, `minVersion`). */
+  tlsOptions?: Omit<ConnectionOptions, 'socket' | 'host' | 'port'>;
+  /** How long an MX address stays marked TLS-broken after a failed handshake (default 1 h). */
+  tlsBrokenTtlMs?: number;
+  /** Keep CHUNKING/BINARYMIME and relay BDAT chunks by exact octet count (default true). */
+  relayBdat?: boolean;
+  /** Concurrent sessions above which new connections get `421 4.3.2` (default 1000). */
+  maxSessions?: number;
+  /** Timeouts (see {@link RelayTimeouts}). */
+  timeouts?: Partial<RelayTimeouts>;
+}
+
+/** Every option of {@link RelayOptions} with its default applied. */
+export interface ResolvedRelayOptions
+  extends Required<
+    Omit<RelayOptions, 'events' | 'selectEgress' | 'egress' | 'tlsOptions' | 'timeouts'>
+  > {
+  events: EventSink | undefined;
+  selectEgress: RelayOptions['selectEgress'];
+  egress: readonly string[];
+  tlsOptions: RelayOptions['tlsOptions'];
+  timeouts: RelayTimeouts;
+}
