@@ -46,7 +46,24 @@ export type {
   WarpEvent,
 } from './events';
 export { API_VERSION, EVENT_TYPES } from './events';
+export { createHookBus } from './hook-bus';
+export type {
+  DeciderDeadlines,
+  HookBus,
+  HookBusOptions,
+  PluginStats,
+  RelayResult,
+  VerdictResult,
+} from './hook-bus-types';
+export { NOTICE_CHANNELS } from './internal/notices';
+export type { LoadPluginOptions, PluginSpec } from './load-plugin';
+export { loadPlugin, loadPlugins } from './load-plugin';
+export type { MessageSpoolOptions, SpooledMessage } from './message-spool';
+export { MessageSpool, memoryMessage, spoolMessage } from './message-spool';
 export type { Plugin, PluginContext, PluginFactory, PluginHooks } from './plugin';
 export { DECIDER_HOOKS, definePlugin, HOOK_NAMES, OBSERVER_HOOKS } from './plugin';
+export type { OptionsIssue, OptionsValidation } from './plugin-options';
+export { checkOptions, PluginOptionsError } from './plugin-options';
+export { validatePlugin } from './validate-plugin';
 export type { WarpErrorOptions } from './warp-error';
 export { isWarpError, WarpError } from './warp-error';

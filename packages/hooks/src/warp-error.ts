@@ -15,7 +15,7 @@ export interface WarpErrorOptions {
  *
  * @example
  * ```ts
- * throw new WarpError('WARP_ERR_SLACK_HTTP', '[warp] [plugin-slack] webhook answered 500: check the URL');
+ * throw new WarpError('WARP_ERR_HOOKS_LOAD_FAILED', '[warp] [hooks] plugin "x" cannot be imported: check the name');
  * ```
  */
 export class WarpError extends Error {

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import type { MessageContent, RelayVerdict } from './deciders';
+import type { WarpEvent } from './events';
+import { createHookBus } from './hook-bus';
+import { memoryMessage } from './message-spool';
+import type { Plugin, PluginHooks } from './plugin';
+
+const session = {
+  sessionId: 's-1',
+  nodeId: 'n',
+  client: { address: '192.0.2.10', port: 40000 },
+  destination: { address: '198.51.100.25', port: 25 },
+};
+const mail = {
+  ...session,
+  helo: 'mta.example.org',
+  sender: 'alice@example.org',
+  parameters: [],
+  transaction: 1,
+};
+const rcpt = { ...mail, recipient: 'bob@example.net', acceptedRecipients: [] };
+const pause = { code: 451, enhanced: '4.7.1', text: 'sender paused' };
+
+function plugin(name: string, hooks: PluginHooks): Plugin {
+  return { name, apiVersion: 1, hooks };
+}
+
+async function withBus(
+  plugins: Plugin[],
+  run: (bus: ReturnType<typeof createHookBus>) => Promise<void>,
+) {
+  const notices: WarpEvent[] = [];
+  const watcher = plugin('watcher', { onEvent: (event) => void notices.push(event) });
+  const bus = createHookBus({
+    nodeId: 'n',
+    plugins: [...plugins, watcher],
+    deadlines: { beforeMail: 30, beforeRelay: 200 },
+  });
+  await bus.init();
+  await run(bus);
+  await bus.close();
+  return notices;
+}
+
+const text = async (message: MessageContent) => Buffer.from(await message.bytes()).toString();
+
+describe('createHookBus deciders', () => {
+  it('allows by default and returns the first reply verdict with the plugin name', async () => {
+    await withBus([], async (bus) => {
+      expect(await bus.beforeMail(mail)).toEqual({ action: 'allow' });
+    });
+    await withBus(
+      [
+        plugin('lenient', { beforeRcpt: () => ({ action: 'allow' }) }),
+        plugin('pauser', { beforeRcpt: async () => ({ action: 'reply', reply: pause }) }),
+        plugin('never-asked', {
+          beforeRcpt: () => {
+            throw new Error('not reached');
+          },
+        }),
+      ],
+      async (bus) => {
+        expect(await bus.beforeRcpt(rcpt)).toEqual({
+          action: 'reply',
+          reply: pause,
+          plugin: 'pauser',
+        });
+      },
+    );
+  });
+
+  it('allows and announces plugin.slow when a decider misses its deadline, aborting its signal', async () => {
+    let aborted = false;
+    const notices = await withBus(
+      [
+        plugin('sleepy', {
+          beforeMail: (_context, call) =>
+            new Promise((resolve) => {
+              call.signal.addEventListener('abort', () => (aborted = true));
+              setTimeout(() => resolve({ action: 'reply', reply: pause }), 500).unref();
+            }),
+        }),
+      ],
+      async (bus) => {
+        expect(await bus.beforeMail(mail)).toEqual({ action: 'allow' });
+      },
+    );
+    expect(aborted).toBe(true);
+    expect(notices).toEqual([
+      expect.objectContaining({
+        type: 'plugin.slow',
+        plugin: 'sleepy',
+        hook: 'beforeMail',
+        deadlineMs: 30,
+        sessionId: 's-1',
+        fallback: 'allowed',
+      }),
+    ]);
+  });
+
+  it('allows and announces plugin.failed when a decider throws or answers nonsense', async () => {
+    const notices = await withBus(
+      [
+        plugin('thrower', {
+          beforeMail: () => {
+            throw new Error('db down');
+          },
+        }),
+        plugin('liar', {
+          beforeMail: () => ({ action: 'reply', reply: { code: 250, text: 'fine' } }) as never,
+        }),
+        plugin('crlf', {
+          beforeMail: () => ({ action: 'reply', reply: { code: 451, text: 'a\r\nRSET' } }),
+        }),
+      ],
+      async (bus) => {
+        expect(await bus.beforeMail(mail)).toEqual({ action: 'allow' });
+      },
+    );
+    expect(notices.map((n) => [n.type, 'plugin' in n && n.plugin])).toEqual([
+      ['plugin.failed', 'thrower'],
+      ['plugin.failed', 'liar'],
+      ['plugin.failed', 'crlf'],
+    ]);
+    expect(notices[1]).toMatchObject({ error: { code: 'WARP_ERR_HOOKS_INVALID_ANSWER' } });
+  });
+
+  it('selects an egress only from the pool', async () => {
+    const context = { ...session, pool: ['192.0.2.20', '192.0.2.21'] };
+    const notices = await withBus(
+      [
+        plugin('outsider', { selectEgress: () => ({ address: '203.0.113.9' }) }),
+        plugin('abstainer', { selectEgress: () => undefined }),
+        plugin('picker', { selectEgress: (c) => ({ address: c.pool[1]! }) }),
+      ],
+      async (bus) => {
+        expect(await bus.selectEgress(context)).toBe('192.0.2.21');
+      },
+    );
+    expect(notices).toEqual([
+      expect.objectContaining({ type: 'plugin.failed', plugin: 'outsider', hook: 'selectEgress' }),
+    ]);
+    await withBus([], async (bus) => {
+      expect(await bus.selectEgress(context)).toBeUndefined();
+    });
+  });
+
+  it('chains beforeRelay replacements and lets a reject win', async () => {
+    const addHeader = (name: string) =>
+      plugin(name, {
+        beforeRelay: async ({ message }): Promise<RelayVerdict> => ({
+          action: 'replace',
+          content: Buffer.from(`X-${name}: yes\r\n${await text(message)}`),
+        }),
+      });
+    const original = memoryMessage(Buffer.from('Subject: hi\r\n\r\nbody\r\n'));
+    const context = {
+      ...session,
+      helo: 'mta',
+      sender: 'a@example.org',
+      recipients: ['b@example.net'],
+      transaction: 1,
+      message: original,
+    };
+    await withBus([addHeader('one'), addHeader('two')], async (bus) => {
+      const result = await bus.beforeRelay(context);
+      expect(result.action).toBe('relay');
+      if (result.action !== 'relay') return;
+      expect(result.replacedBy).toEqual(['one', 'two']);
+      expect(await text(result.message)).toBe(
+        'X-two: yes\r\nX-one: yes\r\nSubject: hi\r\n\r\nbody\r\n',
+      );
+    });
+    const reject = plugin('filter', {
+      beforeRelay: () => ({
+        action: 'reject',
+        reply: { code: 550, enhanced: '5.7.1', text: 'spam' },
+      }),
+    });
+    await withBus([addHeader('one'), reject], async (bus) => {
+      expect(await bus.beforeRelay(context)).toEqual({
+        action: 'reject',
+        reply: { code: 550, enhanced: '5.7.1', text: 'spam' },
+        plugin: 'filter',
+      });
+    });
+    await withBus([], async (bus) => {
+      expect(await bus.beforeRelay(context)).toEqual({
+        action: 'relay',
+        message: original,
+        replacedBy: [],
+      });
+      expect(bus.has('beforeRelay')).toBe(false);
+    });
+  });
+
+  it('relays unchanged when beforeRelay is too slow', async () => {
+    const context = {
+      ...session,
+      helo: 'mta',
+      sender: '',
+      recipients: ['b@example.net'],
+      transaction: 1,
+      message: memoryMessage(Buffer.from('x\r\n')),
+    };
+    const notices = await withBus(
+      [plugin('stuck', { beforeRelay: () => new Promise(() => undefined) })],
+      async (bus) => {
+        expect(await bus.beforeRelay(context)).toMatchObject({ action: 'relay', replacedBy: [] });
+      },
+    );
+    expect(notices).toEqual([
+      expect.objectContaining({
+        type: 'plugin.slow',
+        plugin: 'stuck',
+        fallback: 'relayed unchanged',
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,225 @@
+import type { SessionEvent, WarpEvent } from './events';
+import type { DeciderDeadlines, HookBus, HookBusOptions, PluginStats } from './hook-bus-types';
+import { withDeadline } from './internal/deadline';
+import { type Notify, runDeciders } from './internal/decider-runner';
+import { eventsDropped, pluginFailed, pluginSlow, publishNotice } from './internal/notices';
+import { ObserverQueue } from './internal/observer-queue';
+import type { Plugin, PluginContext } from './plugin';
+import { validatePlugin } from './validate-plugin';
+import { WarpError } from './warp-error';
+
+const DEFAULT_DEADLINES: DeciderDeadlines = {
+  selectEgress: 100,
+  beforeMail: 250,
+  beforeRcpt: 250,
+  beforeRelay: 5_000,
+};
+
+const NOTICE_TYPES: ReadonlySet<string> = new Set([
+  'plugin.slow',
+  'plugin.failed',
+  'events.dropped',
+]);
+
+interface Registered {
+  readonly plugin: Plugin;
+  readonly queue: ObserverQueue | null;
+  readonly accepts: ReadonlySet<string> | null;
+}
+
+/**
+ * Create the hook bus: validates every plugin (coded errors on unknown hooks,
+ * non-function handlers, wrong `apiVersion`, duplicate names), then dispatches
+ * events to observers through a bounded queue per plugin and calls deciders
+ * under deadlines. Nothing a plugin does can throw into the caller.
+ *
+ * @example
+ * ```ts
+ * const bus = createHookBus({ nodeId: 'mx-out-1', plugins: [filePlugin({ path: 'events.jsonl' })] });
+ * await bus.init();
+ * bus.emit(sessionOpenedEvent); // synchronous, never throws
+ * await bus.close();            // delivers everything queued, then closes plugins
+ * ```
+ */
+export function createHookBus(options: HookBusOptions): HookBus {
+  const { nodeId } = options;
+  const capacity = options.queueCapacity ?? 4096;
+  const batchSize = options.batchSize ?? 64;
+  const slowMs = options.observerSlowMs ?? 5_000;
+  const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
+  const lifecycleMs = options.lifecycleTimeoutMs ?? 10_000;
+  const names = new Set<string>();
+  const registered: Registered[] = [];
+  let state: 'new' | 'open' | 'draining' | 'closed' = 'new';
+
+  const notify: Notify = (notice, cause) => {
+    publishNotice(notice);
+    // A failure while handling a notice is not announced to the plugins again:
+    // two plugins that throw on everything would otherwise feed each other.
+    if (cause && NOTICE_TYPES.has(cause.type)) return;
+    if (state === 'open' || state === 'draining') dispatch(notice);
+  };
+
+  for (const candidate of options.plugins) {
+    const plugin = validatePlugin(candidate);
+    if (names.has(plugin.name)) {
+      throw new WarpError(
+        'WARP_ERR_HOOKS_DUPLICATE_PLUGIN',
+        `[warp] [hooks] two plugins are named "${plugin.name}": list each plugin once, or give them different names`,
+      );
+    }
+    names.add(plugin.name);
+    const { onEvent, onEvents } = plugin.hooks;
+    const queue =
+      onEvent || onEvents
+        ? new ObserverQueue({
+            capacity,
+            batchSize,
+            slowMs,
+            hooks: { onEvent, onEvents },
+            onFailure: (error, event) =>
+              notify(
+                pluginFailed(
+                  nodeId,
+                  plugin.name,
+                  onEvents ? 'onEvents' : 'onEvent',
+                  error,
+                  sessionOf(event),
+                ),
+                event,
+              ),
+            onSlow: () =>
+              notify(
+                pluginSlow(
+                  nodeId,
+                  plugin.name,
+                  onEvents ? 'onEvents' : 'onEvent',
+                  slowMs,
+                  'still waiting; new events queue and are dropped when the queue is full',
+                ),
+              ),
+            onDropped: (count, total) => notify(eventsDropped(nodeId, plugin.name, count, total)),
+          })
+        : null;
+    registered.push({ plugin, queue, accepts: plugin.events ? new Set(plugin.events) : null });
+  }
+  const observers = registered.filter((entry) => entry.queue !== null);
+
+  function dispatch(event: WarpEvent): void {
+    for (const { plugin, queue, accepts } of observers) {
+      if (accepts !== null && !accepts.has(event.type)) continue;
+      // Notices about a plugin go to the others: it may be failing on
+      // everything, or its full queue would drop its own drop notice.
+      if ('plugin' in event && event.plugin === plugin.name) continue;
+      queue!.push(event);
+    }
+  }
+
+  const context = (plugin: Plugin): PluginContext => ({
+    nodeId,
+    report: (error) => notify(pluginFailed(nodeId, plugin.name, 'report', error)),
+  });
+
+  const bus: HookBus = {
+    plugins: registered.map(({ plugin }) => plugin.name),
+    async init() {
+      if (state !== 'new') return;
+      const started: Plugin[] = [];
+      for (const { plugin } of registered) {
+        const result = plugin.init
+          ? await withDeadline(() => plugin.init!(context(plugin)), lifecycleMs)
+          : { status: 'answered' as const, value: undefined };
+        if (result.status !== 'answered') {
+          await closePlugins(started);
+          state = 'closed';
+          const why =
+            result.status === 'failed' ? 'failed' : `did not finish within ${lifecycleMs} ms`;
+          throw new WarpError(
+            'WARP_ERR_HOOKS_INIT_FAILED',
+            `[warp] [hooks] plugin "${plugin.name}" init ${why}: fix the plugin's configuration or remove it`,
+            { cause: result.status === 'failed' ? result.error : undefined },
+          );
+        }
+        started.push(plugin);
+      }
+      state = 'open';
+    },
+    emit(event: SessionEvent) {
+      if (state === 'open') dispatch(event);
+    },
+    has: (hook) => registered.some(({ plugin }) => typeof plugin.hooks[hook] === 'function'),
+    selectEgress: (input) => runDeciders.selectEgress(registered, input, deadlines, notify, nodeId),
+    beforeMail: (input) =>
+      runDeciders.verdict('beforeMail', registered, input, deadlines, notify, nodeId),
+    beforeRcpt: (input) =>
+      runDeciders.verdict('beforeRcpt', registered, input, deadlines, notify, nodeId),
+    beforeRelay: (input) =>
+      runDeciders.beforeRelay(
+        registered,
+        input,
+        deadlines,
+        notify,
+        nodeId,
+        options.spoolMemoryLimit,
+      ),
+    stats() {
+      const stats: Record<string, PluginStats> = {};
+      for (const { plugin, queue } of registered) {
+        stats[plugin.name] = queue
+          ? queue.stats
+          : { queued: 0, delivered: 0, dropped: 0, failures: 0 };
+      }
+      return stats;
+    },
+    async close() {
+      if (state === 'closed' || state === 'draining') return;
+      const wasOpen = state === 'open';
+      state = 'draining';
+      if (wasOpen) {
+        await drainAll();
+        await closePlugins(registered.map(({ plugin }) => plugin));
+      }
+      state = 'closed';
+    },
+  };
+
+  // Draining one queue can add notices to another that was already idle, so
+  // drain in rounds until every queue (that has not hung) is empty.
+  async function drainAll(): Promise<void> {
+    const deadline = performance.now() + lifecycleMs;
+    const hung = new Set<Registered>();
+    for (;;) {
+      const pending = observers.filter((entry) => !hung.has(entry) && entry.queue!.busy);
+      if (pending.length === 0) return;
+      const remaining = Math.max(0, deadline - performance.now());
+      await Promise.all(
+        pending.map(async (entry) => {
+          const result = await withDeadline(() => entry.queue!.idle(), remaining);
+          if (result.status !== 'timed-out') return;
+          hung.add(entry);
+          const fallback = `closed with ${entry.queue!.size} events undelivered`;
+          publishNotice(pluginSlow(nodeId, entry.plugin.name, 'close', lifecycleMs, fallback));
+        }),
+      );
+    }
+  }
+
+  async function closePlugins(plugins: readonly Plugin[]): Promise<void> {
+    await Promise.all(
+      plugins.map(async (plugin) => {
+        if (!plugin.close) return;
+        const result = await withDeadline(() => plugin.close!(), lifecycleMs);
+        if (result.status === 'failed')
+          publishNotice(pluginFailed(nodeId, plugin.name, 'close', result.error));
+        if (result.status === 'timed-out')
+          publishNotice(pluginSlow(nodeId, plugin.name, 'close', lifecycleMs, 'gave up waiting'));
+      }),
+    );
+  }
+
+  return bus;
+}
+
+function sessionOf(event: WarpEvent): string | null {
+  return 'sessionId' in event ? event.sessionId : null;
+}

@@ -1,0 +1,89 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from './plugin';
+import { validatePlugin } from './validate-plugin';
+import { isWarpError, WarpError } from './warp-error';
+
+/** A plugin entry of warpd's configuration. */
+export interface PluginSpec {
+  /** Package name (`@warp/plugin-file`) or path (`./plugins/mine.js`, `/opt/x.js`). */
+  readonly use: string;
+  /** Options handed to the plugin's factory, which validates them. */
+  readonly options?: unknown;
+}
+
+/** Options of {@link loadPlugin}. */
+export interface LoadPluginOptions {
+  /** Directory relative paths are resolved against (the config file's). Default `process.cwd()`. */
+  readonly baseDir?: string;
+  /**
+   * Imports a module specifier. Pass `(s) => import(s)` from the host (warpd)
+   * so package names resolve from the host's `node_modules`.
+   */
+  readonly importModule?: (specifier: string) => Promise<unknown>;
+}
+
+function isPath(use: string): boolean {
+  return use.startsWith('.') || isAbsolute(use) || use.startsWith('file:');
+}
+
+/**
+ * Import a plugin module, call its default-exported factory with the options
+ * and validate the result. Errors name the plugin entry:
+ * `WARP_ERR_HOOKS_LOAD_FAILED` (cannot import, no default factory, factory
+ * threw), the factory's own `WARP_ERR_HOOKS_INVALID_OPTIONS` (path + reason),
+ * or a registration error from `validatePlugin`.
+ *
+ * @example
+ * ```ts
+ * const plugin = await loadPlugin({ use: '@warp/plugin-file', options: { path: 'events.jsonl' } },
+ *   { importModule: (s) => import(s) });
+ * ```
+ */
+export async function loadPlugin(
+  spec: PluginSpec,
+  options: LoadPluginOptions = {},
+): Promise<Plugin> {
+  const { use } = spec;
+  const specifier =
+    isPath(use) && !use.startsWith('file:')
+      ? pathToFileURL(resolve(options.baseDir ?? process.cwd(), use)).href
+      : use;
+  const importModule = options.importModule ?? ((s: string) => import(s));
+  let module: unknown;
+  try {
+    module = await importModule(specifier);
+  } catch (error) {
+    throw loadFailed(use, `cannot be imported: ${(error as Error)?.message ?? error}`, error);
+  }
+  const factory = (module as { default?: unknown } | null)?.default;
+  if (typeof factory !== 'function') {
+    throw loadFailed(use, 'has no default export made with definePlugin(factory)');
+  }
+  let plugin: unknown;
+  try {
+    plugin = factory(spec.options ?? {});
+  } catch (error) {
+    if (isWarpError(error)) throw error;
+    throw loadFailed(use, `factory threw: ${(error as Error)?.message ?? error}`, error);
+  }
+  return validatePlugin(plugin, `plugin "${use}"`);
+}
+
+/** {@link loadPlugin} for each entry, in order. */
+export async function loadPlugins(
+  specs: readonly PluginSpec[],
+  options: LoadPluginOptions = {},
+): Promise<Plugin[]> {
+  const plugins: Plugin[] = [];
+  for (const spec of specs) plugins.push(await loadPlugin(spec, options));
+  return plugins;
+}
+
+function loadFailed(use: string, detail: string, cause?: unknown): WarpError {
+  return new WarpError(
+    'WARP_ERR_HOOKS_LOAD_FAILED',
+    `[warp] [hooks] plugin "${use}" ${detail}: check the name or path in the configuration and that the package is installed`,
+    { cause },
+  );
+}
