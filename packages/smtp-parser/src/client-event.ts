@@ -47,9 +47,12 @@ export interface DataEndEvent {
 export interface AmbiguousEndingEvent {
   type: 'ambiguous-ending';
   kind: AmbiguousEnding;
-  /** Stream offset of the first line-break byte of the sequence. */
+  /**
+   * Stream offset of the line-break byte right before the dot (for `crlf-*`
+   * kinds, the LF; the CR before it was part of the previous line).
+   */
   offset: number;
-  /** Wire length of the sequence. */
+  /** Wire length from `offset` to the end of the line break after the dot (3 or 4). */
   length: number;
 }
 

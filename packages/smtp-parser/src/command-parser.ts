@@ -72,6 +72,14 @@ export class CommandParser {
     return this.position;
   }
 
+  /**
+   * Bytes the parser keeps right now (a partial line, bytes held after DATA,
+   * a few bytes of a possible terminator). Never more than `maxLineLength + 4`.
+   */
+  get bufferedBytes(): number {
+    return this.lines.buffered + this.waitingSize + this.data.buffered;
+  }
+
   /** Parses the next chunk of client bytes; returns what it completed, in order. */
   push(chunk: Buffer): ClientEvent[] {
     const events: ClientEvent[] = [];
@@ -111,6 +119,7 @@ export class CommandParser {
   /** Forgets all state (after a TLS handshake, the session starts over). Offsets keep counting. */
   reset(): void {
     this.state = 'command';
+    this.data.begin(13, 10);
     this.lines.clear();
     this.waiting = [];
     this.waitingSize = 0;

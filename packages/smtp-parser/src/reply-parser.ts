@@ -41,6 +41,11 @@ export class ReplyParser {
     return this.position;
   }
 
+  /** Bytes of an incomplete line kept right now (never more than `maxLineLength + 1`). */
+  get bufferedBytes(): number {
+    return this.lines.buffered;
+  }
+
   /** Parses the next chunk of server bytes; returns what it completed, in order. */
   push(chunk: Buffer): ServerEvent[] {
     const events: ServerEvent[] = [];

@@ -30,6 +30,11 @@ export class DataScanner {
 
   constructor(private readonly unstuff: boolean) {}
 
+  /** Bytes held back at the end of the last chunk (at most 4). */
+  get buffered(): number {
+    return this.held?.length ?? 0;
+  }
+
   /** Starts a message whose DATA line ended with the bytes `before2`, `before1`. */
   begin(before2: number, before1: number): void {
     this.prev1 = before1;
@@ -77,7 +82,7 @@ export class DataScanner {
         return c + 4 + shift;
       }
       if (found === AMBIGUOUS) {
-        const at = this.kind.startsWith('crlf') ? c - 1 : c;
+        const at = c;
         // Flush content first so events stay in stream order.
         if (at > emitStart) {
           this.emit(events, buf, base, emitStart, at, at);
@@ -141,8 +146,8 @@ export class DataScanner {
     const b3 = needB3 ? buf[c + 3] : -1;
     if (b0 === LF && this.byteAt(buf, s, c - 1) === CR) {
       if (b2 === CR && b3 === LF) return TERMINATOR;
-      if (b2 === LF) return this.ambiguous('crlf-dot-lf', 4);
-      if (b2 === CR) return this.ambiguous('crlf-dot-cr', 4);
+      if (b2 === LF) return this.ambiguous('crlf-dot-lf', 3);
+      if (b2 === CR) return this.ambiguous('crlf-dot-cr', 3);
       return STUFFED;
     }
     const lf = b0 === LF;

@@ -26,9 +26,9 @@ export class LineAssembler {
 
   constructor(readonly limit: number) {}
 
-  /** True while bytes of an incomplete line are kept. */
-  get holding(): boolean {
-    return this.size > 0;
+  /** Bytes of an incomplete line currently kept. */
+  get buffered(): number {
+    return this.size;
   }
 
   /** Consumes from `buf[i]` (stream offset `base + i`); returns the index after what was consumed and sets `status`. */
