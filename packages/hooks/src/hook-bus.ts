@@ -1,7 +1,7 @@
 import type { SessionEvent, WarpEvent } from './events';
 import type { DeciderDeadlines, HookBus, HookBusOptions, PluginStats } from './hook-bus-types';
 import { withDeadline } from './internal/deadline';
-import { type Notify, runDeciders } from './internal/decider-runner';
+import { DeciderRunner, type Notify } from './internal/decider-runner';
 import { eventsDropped, pluginFailed, pluginSlow, publishNotice } from './internal/notices';
 import { ObserverQueue } from './internal/observer-queue';
 import type { Plugin, PluginContext } from './plugin';
@@ -115,6 +115,14 @@ export function createHookBus(options: HookBusOptions): HookBus {
     }
   }
 
+  const deciders = new DeciderRunner({
+    entries: registered,
+    deadlines,
+    notify,
+    nodeId,
+    spoolMemoryLimit: options.spoolMemoryLimit,
+  });
+
   const context = (plugin: Plugin): PluginContext => ({
     nodeId,
     report: (error) => notify(pluginFailed(nodeId, plugin.name, 'report', error)),
@@ -148,20 +156,10 @@ export function createHookBus(options: HookBusOptions): HookBus {
       if (state === 'open') dispatch(event);
     },
     has: (hook) => registered.some(({ plugin }) => typeof plugin.hooks[hook] === 'function'),
-    selectEgress: (input) => runDeciders.selectEgress(registered, input, deadlines, notify, nodeId),
-    beforeMail: (input) =>
-      runDeciders.verdict('beforeMail', registered, input, deadlines, notify, nodeId),
-    beforeRcpt: (input) =>
-      runDeciders.verdict('beforeRcpt', registered, input, deadlines, notify, nodeId),
-    beforeRelay: (input) =>
-      runDeciders.beforeRelay(
-        registered,
-        input,
-        deadlines,
-        notify,
-        nodeId,
-        options.spoolMemoryLimit,
-      ),
+    selectEgress: (input) => deciders.selectEgress(input),
+    beforeMail: (input) => deciders.verdict('beforeMail', input),
+    beforeRcpt: (input) => deciders.verdict('beforeRcpt', input),
+    beforeRelay: (input) => deciders.beforeRelay(input),
     stats() {
       const stats: Record<string, PluginStats> = {};
       for (const { plugin, queue } of registered) {

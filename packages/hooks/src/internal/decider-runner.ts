@@ -14,6 +14,15 @@ interface Entry {
   readonly plugin: Plugin;
 }
 
+/** What the runner needs from the bus. */
+export interface DeciderRunnerOptions {
+  readonly entries: readonly Entry[];
+  readonly deadlines: DeciderDeadlines;
+  readonly notify: Notify;
+  readonly nodeId: string;
+  readonly spoolMemoryLimit?: number;
+}
+
 type DeciderName = keyof DeciderDeadlines;
 
 const FALLBACK: Record<DeciderName, string> = {
@@ -22,39 +31,6 @@ const FALLBACK: Record<DeciderName, string> = {
   beforeRcpt: 'allowed',
   beforeRelay: 'relayed unchanged',
 };
-
-/**
- * Call one decider under its deadline; on failure, timeout or an invalid
- * answer, announce it and return `undefined` (the caller then uses the default).
- */
-async function decide<T>(
-  hook: DeciderName,
-  plugin: Plugin,
-  sessionId: string,
-  deadlines: DeciderDeadlines,
-  notify: Notify,
-  nodeId: string,
-  call: (call: DeciderCall) => unknown,
-  check: (answer: unknown) => T | undefined,
-): Promise<T | undefined> {
-  const deadlineMs = deadlines[hook];
-  const result = await withDeadline(call, deadlineMs);
-  if (result.status === 'timed-out') {
-    notify(pluginSlow(nodeId, plugin.name, hook, deadlineMs, FALLBACK[hook], sessionId));
-    return undefined;
-  }
-  if (result.status === 'failed') {
-    notify(pluginFailed(nodeId, plugin.name, hook, result.error, sessionId));
-    return undefined;
-  }
-  const answer = check(result.value);
-  if (answer === undefined && result.value !== undefined) {
-    notify(
-      pluginFailed(nodeId, plugin.name, hook, invalidAnswer(plugin, hook, result.value), sessionId),
-    );
-  }
-  return answer;
-}
 
 function invalidAnswer(plugin: Plugin, hook: DeciderName, value: unknown): WarpError {
   let shown: string;
@@ -111,113 +87,126 @@ function checkRelayVerdict(answer: unknown): RelayVerdictChecked | undefined {
   return undefined;
 }
 
-/** The decider logic of the bus: plugin order, defaults, first answer wins. */
-export const runDeciders = {
-  async selectEgress(
-    entries: readonly Entry[],
-    context: EgressContext,
-    deadlines: DeciderDeadlines,
-    notify: Notify,
-    nodeId: string,
-  ): Promise<string | undefined> {
-    for (const { plugin } of entries) {
-      const hook = plugin.hooks.selectEgress;
-      if (!hook) continue;
-      const choice = await decide(
-        'selectEgress',
+type SpooledReplacement = { action: 'replace'; spooled: Awaited<ReturnType<typeof spoolMessage>> };
+type RelayStep = { action: 'relay' } | { action: 'reject'; reply: Reply } | SpooledReplacement;
+
+async function disposeOf(message: unknown): Promise<void> {
+  await (message as { dispose?: () => Promise<void> }).dispose?.();
+}
+
+/** The decider logic of the bus: plugin order, deadlines, defaults, first answer wins. */
+export class DeciderRunner {
+  readonly #options: DeciderRunnerOptions;
+
+  constructor(options: DeciderRunnerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Call one decider under its deadline; on failure, timeout or an invalid
+   * answer, announce it and return `undefined` (the caller uses the default).
+   */
+  async #decide<T>(
+    hook: DeciderName,
+    plugin: Plugin,
+    sessionId: string,
+    call: (call: DeciderCall) => unknown,
+    check: (answer: unknown) => T | undefined,
+  ): Promise<T | undefined> {
+    const { deadlines, notify, nodeId } = this.#options;
+    const deadlineMs = deadlines[hook];
+    const result = await withDeadline(call, deadlineMs);
+    if (result.status === 'timed-out') {
+      notify(pluginSlow(nodeId, plugin.name, hook, deadlineMs, FALLBACK[hook], sessionId));
+      return undefined;
+    }
+    const error =
+      result.status === 'failed'
+        ? result.error
+        : check(result.value) === undefined && result.value !== undefined
+          ? invalidAnswer(plugin, hook, result.value)
+          : undefined;
+    if (error !== undefined) {
+      notify(pluginFailed(nodeId, plugin.name, hook, error, sessionId));
+      return undefined;
+    }
+    return result.status === 'answered' ? check(result.value) : undefined;
+  }
+
+  /** Ask each plugin implementing `hook` in order; the first answer `isFinal` accepts wins. */
+  async #first<C extends { sessionId: string }, T>(
+    hook: 'selectEgress' | 'beforeMail' | 'beforeRcpt',
+    context: C,
+    check: (answer: unknown) => T | undefined,
+    isFinal: (answer: T | undefined) => boolean,
+  ): Promise<{ answer: T; plugin: string } | undefined> {
+    for (const { plugin } of this.#options.entries) {
+      const handler = plugin.hooks[hook] as ((c: C, call: DeciderCall) => unknown) | undefined;
+      if (!handler) continue;
+      const answer = await this.#decide(
+        hook,
         plugin,
         context.sessionId,
-        deadlines,
-        notify,
-        nodeId,
-        (call) => hook(context, call),
-        (answer) => {
-          const address = (answer as { address?: unknown } | undefined)?.address;
-          return typeof address === 'string' && context.pool.includes(address)
-            ? address
-            : undefined;
-        },
+        (call) => handler(context, call),
+        check,
       );
-      if (choice !== undefined) return choice;
+      if (isFinal(answer)) return { answer: answer as T, plugin: plugin.name };
     }
     return undefined;
-  },
+  }
+
+  async selectEgress(context: EgressContext): Promise<string | undefined> {
+    const inPool = (answer: unknown) => {
+      const address = (answer as { address?: unknown } | undefined)?.address;
+      return typeof address === 'string' && context.pool.includes(address) ? address : undefined;
+    };
+    const chosen = await this.#first('selectEgress', context, inPool, (a) => a !== undefined);
+    return chosen?.answer;
+  }
 
   async verdict<C extends { sessionId: string }>(
-    hookName: 'beforeMail' | 'beforeRcpt',
-    entries: readonly Entry[],
+    hook: 'beforeMail' | 'beforeRcpt',
     context: C,
-    deadlines: DeciderDeadlines,
-    notify: Notify,
-    nodeId: string,
   ): Promise<VerdictResult> {
-    for (const { plugin } of entries) {
-      const hook = plugin.hooks[hookName] as ((c: C, call: DeciderCall) => unknown) | undefined;
-      if (!hook) continue;
-      const verdict = await decide(
-        hookName,
-        plugin,
-        context.sessionId,
-        deadlines,
-        notify,
-        nodeId,
-        (call) => hook(context, call),
-        checkVerdict,
-      );
-      if (verdict?.action === 'reply') return { ...verdict, plugin: plugin.name };
-    }
-    return { action: 'allow' };
-  },
+    const found = await this.#first(hook, context, checkVerdict, (v) => v?.action === 'reply');
+    return found ? { ...found.answer, plugin: found.plugin } : { action: 'allow' };
+  }
 
-  async beforeRelay(
-    entries: readonly Entry[],
-    context: RelayContext,
-    deadlines: DeciderDeadlines,
-    notify: Notify,
-    nodeId: string,
-    spoolMemoryLimit?: number,
-  ): Promise<RelayResult> {
+  async beforeRelay(context: RelayContext): Promise<RelayResult> {
     let message = context.message;
     const replacedBy: string[] = [];
-    for (const { plugin } of entries) {
+    for (const { plugin } of this.#options.entries) {
       const hook = plugin.hooks.beforeRelay;
       if (!hook) continue;
       const input = { ...context, message };
       // Reading a replacement stream counts against the plugin's deadline.
-      const verdict = await decide(
+      const step = await this.#decide(
         'beforeRelay',
         plugin,
         context.sessionId,
-        deadlines,
-        notify,
-        nodeId,
-        async (call) => {
+        async (call): Promise<RelayStep | undefined> => {
           const raw = await hook(input, call);
           const answer = checkRelayVerdict(raw);
           if (answer === undefined && raw !== undefined)
             throw invalidAnswer(plugin, 'beforeRelay', raw);
           if (answer?.action !== 'replace') return answer;
-          const spooled = await spoolMessage(answer.content, { memoryLimit: spoolMemoryLimit });
+          const memoryLimit = this.#options.spoolMemoryLimit;
+          const spooled = await spoolMessage(answer.content, { memoryLimit });
           if (call.signal.aborted) await spooled.dispose();
           return { action: 'replace', spooled };
         },
-        (answer) =>
-          answer as
-            | { action: 'relay' }
-            | { action: 'reject'; reply: Reply }
-            | { action: 'replace'; spooled: Awaited<ReturnType<typeof spoolMessage>> }
-            | undefined,
+        (answer) => answer as RelayStep | undefined,
       );
-      if (verdict?.action === 'reject') {
-        if (replacedBy.length > 0) await (message as { dispose?: () => Promise<void> }).dispose?.();
-        return { action: 'reject', reply: verdict.reply, plugin: plugin.name };
+      if (step?.action === 'reject') {
+        if (replacedBy.length > 0) await disposeOf(message);
+        return { action: 'reject', reply: step.reply, plugin: plugin.name };
       }
-      if (verdict?.action === 'replace') {
-        if (replacedBy.length > 0) await (message as { dispose?: () => Promise<void> }).dispose?.();
-        message = verdict.spooled;
+      if (step?.action === 'replace') {
+        if (replacedBy.length > 0) await disposeOf(message);
+        message = step.spooled;
         replacedBy.push(plugin.name);
       }
     }
     return { action: 'relay', message, replacedBy };
-  },
-};
+  }
+}
