@@ -6,14 +6,18 @@ import type {
   SessionEvent,
   TransactionOutcome,
 } from '@warp/hooks';
+import type { Reply as ParsedReply } from '@warp/smtp-parser';
 import { instant } from './instant';
 import { toReceivedReply } from './received-reply';
-import type { FramedReply } from './reply-framer';
 
 /** A command sent (or answered locally) and not yet answered: one FIFO slot. */
 export interface PendingCommand {
   readonly verb: string;
   readonly line: string;
+  /** The path of MAIL FROM / RCPT TO, as the parser read it. */
+  readonly path?: string;
+  /** A reply warp gives itself (the MX never sees the command). */
+  readonly local?: ParsedReply;
   readonly sent: Instant;
   readonly transaction: TransactionRecord | null;
 }
@@ -80,14 +84,20 @@ export class ExchangeTracker {
   }
 
   /** Records a command sent to the server (or to be answered locally) and queues it. */
-  sent(verb: string, line: string, sent: Instant = instant()): PendingCommand {
+  sent(
+    verb: string,
+    line: string,
+    path?: string,
+    sent: Instant = instant(),
+    local?: ParsedReply,
+  ): PendingCommand {
     let transaction: TransactionRecord | null = null;
     if (verb === 'MAIL') {
       if (this.#current) this.complete('deferred', null, 'relay');
       this.transactions++;
       transaction = {
         number: this.transactions,
-        sender: pathOf(line),
+        sender: path ?? '',
         startedMs: sent.monotonicMs,
         recipients: [],
         size: 0,
@@ -97,15 +107,17 @@ export class ExchangeTracker {
     } else if (verb === 'RCPT' || verb === 'DATA' || verb === 'BDAT' || verb === '.') {
       transaction = this.#current;
     }
-    const pending = { verb, line, sent, transaction };
+    const pending: PendingCommand = { verb, line, sent, transaction };
+    if (path !== undefined) Object.assign(pending, { path });
+    if (local !== undefined) Object.assign(pending, { local });
     this.fifo.push(pending);
     return pending;
   }
 
   /** Emits the exchange of `pending` and `reply` and moves the transaction on. */
-  replied(pending: PendingCommand, framed: FramedReply, source: ReplySource = 'server'): void {
+  replied(pending: PendingCommand, parsed: ParsedReply, source: ReplySource = 'server'): void {
     const now = instant();
-    const reply = toReceivedReply(framed);
+    const reply = toReceivedReply(parsed);
     const isGreeting = pending.verb === '';
     this.#emit({
       type: 'reply.received',
@@ -140,7 +152,7 @@ export class ExchangeTracker {
         record.mailReply = reply;
         return;
       case 'RCPT':
-        record.recipients.push({ address: pathOf(pending.line), reply });
+        record.recipients.push({ address: pending.path ?? '', reply });
         return;
       case 'DATA':
         if (reply.code !== 354) this.#refusedData(record, reply, source);

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
+import type { Reply, ReplyParser } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
-import type { FramedReply, ReplyFramer } from './reply-framer';
 
 const TLS_FAILED = {
   code: 421,
@@ -9,16 +9,16 @@ const TLS_FAILED = {
 };
 
 /**
- * Reads exactly one reply from `socket` during the STARTTLS exchange, with a
+ * Reads one reply from `socket` during the STARTTLS exchange, with a
  * deadline. Leaves the socket paused and without the listener, so no byte is
  * lost before the session attaches its own.
  */
 export function readReply(
   socket: Socket,
-  framer: ReplyFramer,
+  parser: ReplyParser,
   timeoutMs: number,
   step: string,
-): Promise<FramedReply> {
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);
@@ -39,17 +39,15 @@ export function readReply(
       );
     };
     const onData = (chunk: Buffer) => {
-      let replies: FramedReply[];
-      try {
-        replies = framer.push(chunk);
-      } catch (error) {
-        fail('reply too long', error);
-        return;
-      }
-      const first = replies[0];
-      if (first) {
-        cleanup();
-        resolve(first);
+      // Whatever follows the first reply in the same read is not a reply to
+      // anything warp sent: dropped with the parser's state by the caller.
+      for (const event of parser.push(chunk)) {
+        if (event.type === 'reply') {
+          cleanup();
+          resolve(event.reply);
+          return;
+        }
+        if (event.type === 'line-too-long') return fail('reply line too long');
       }
     };
     const onError = (error: Error) => fail(error.message, error);

@@ -1,21 +1,36 @@
 import type { ReceivedReply } from '@warp/hooks';
-import type { FramedReply } from './reply-framer';
+import { formatEnhancedStatus, type Reply } from '@warp/smtp-parser';
 
-const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
+/** The reply's bytes exactly as received (every line with its own ending). */
+export function replyBytes(reply: Reply): Buffer {
+  const { lines } = reply;
+  return lines.length === 1
+    ? (lines[0]?.raw as Buffer)
+    : Buffer.concat(lines.map((line) => line.raw));
+}
 
-/** Turns a framed reply into the event form: code, enhanced status (RFC 3463), text, lines. */
-export function toReceivedReply(reply: FramedReply): ReceivedReply {
-  let enhanced: string | undefined;
-  const text = reply.lines
-    .map((line, index) => {
-      const rest = line.slice(4);
-      const match = ENHANCED.exec(rest);
-      if (!match) return rest;
-      if (index === 0) enhanced = `${match[1]}.${match[2]}.${match[3]}`;
-      return rest.slice(match[0].length);
-    })
-    .join('\n');
-  return enhanced === undefined
-    ? { code: reply.code, text, lines: reply.lines }
-    : { code: reply.code, enhanced, text, lines: reply.lines };
+/** A reply of warp's own, parsed into the same form as a server's. */
+export function localReply(code: number, enhanced: string, text: string): Reply {
+  const raw = Buffer.from(`${code} ${enhanced} ${text}\r\n`, 'latin1');
+  const [klass, subject, detail] = enhanced.split('.').map(Number) as [number, number, number];
+  const status = { class: klass, subject, detail };
+  return {
+    code,
+    enhanced: status,
+    lines: [{ code, final: true, enhanced: status, text, offset: 0, raw, ending: 'CRLF' }],
+    offset: 0,
+    length: raw.length,
+    issues: [],
+  };
+}
+
+/** Turns a parsed reply into the event form: code, enhanced status (RFC 3463), text, lines. */
+export function toReceivedReply(reply: Reply): ReceivedReply {
+  const text = reply.lines.map((line) => line.text).join('\n');
+  const lines = reply.lines.map((line) =>
+    line.raw.toString('latin1', 0, line.raw.length - (line.ending === 'CRLF' ? 2 : 1)),
+  );
+  return reply.enhanced
+    ? { code: reply.code, enhanced: formatEnhancedStatus(reply.enhanced), text, lines }
+    : { code: reply.code, text, lines };
 }

@@ -1,9 +1,10 @@
 import type { SessionEvent } from '@warp/hooks';
+import type { Reply } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
 import type { ResolvedRelayOptions } from '../relay-options';
 import type { PendingCommand } from './exchange-tracker';
 import { instant } from './instant';
-import type { FramedReply } from './reply-framer';
+import { replyBytes } from './received-reply';
 import type { Session } from './session';
 import { startTls } from './start-tls';
 import { hasCapability, stripCapabilities } from './strip-capabilities';
@@ -24,10 +25,9 @@ const TLS_REQUIRED = {
   text: '[warp] TLS towards the MX is required and not available, try again later',
 };
 
-function answer(session: Session, context: SessionContextForEhlo, framed: FramedReply): void {
-  const rewrite = framed.code === 250 && framed.lines.length > 1;
-  session.io.writeClient(rewrite ? stripCapabilities(framed.lines, context.hidden) : framed.raw);
-  session.framer.release();
+function answer(session: Session, context: SessionContextForEhlo, reply: Reply): void {
+  session.io.writeClient(stripCapabilities(reply, context.hidden) ?? replyBytes(reply));
+  session.release();
   session.afterReply();
 }
 
@@ -52,24 +52,24 @@ export async function decideEhlo(
   session: Session,
   context: SessionContextForEhlo,
   pending: PendingCommand,
-  framed: FramedReply,
+  reply: Reply,
 ): Promise<void> {
   const policy = context.options.tls;
   const destination = session.destination as NonNullable<Session['destination']>;
   const base = { nodeId: context.options.nodeId, sessionId: session.id };
-  if (session.tlsActive || policy === 'off' || framed.code >= 400)
-    return answer(session, context, framed);
-  const offered = pending.verb === 'EHLO' && hasCapability(framed.lines, 'STARTTLS');
+  if (session.tlsActive || policy === 'off' || reply.code >= 400)
+    return answer(session, context, reply);
+  const offered = pending.verb === 'EHLO' && hasCapability(reply, 'STARTTLS');
   if (!offered || (policy === 'opportunistic' && context.tlsBroken.isBroken(destination.address))) {
     if (policy === 'required')
       return requireTls(session, `the MX ${destination.address} does not offer STARTTLS`);
-    return answer(session, context, framed);
+    return answer(session, context, reply);
   }
   const socket = session.io.detachMx();
   try {
     const result = await startTls({
       socket,
-      framer: session.replies,
+      parser: session.replies,
       ehloLine: session.heloLine,
       hostname: destination.hostname,
       handshakeMs: context.options.timeouts.tlsHandshakeMs,
@@ -96,7 +96,7 @@ export async function decideEhlo(
       });
       if (policy === 'required')
         return requireTls(session, `the MX ${destination.address} refused STARTTLS: ${reason}`);
-      return answer(session, context, framed);
+      return answer(session, context, reply);
     }
     session.tlsActive = true;
     session.io.durations.tlsHandshakeMs = result.handshakeMs;

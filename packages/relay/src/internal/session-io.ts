@@ -2,20 +2,31 @@ import type { Socket } from 'node:net';
 import type { Endpoint, SessionClosedEvent, SessionCloseReason } from '@warp/hooks';
 import type { RelayError } from '../relay-error';
 import type { RelayTimeouts } from '../relay-options';
-import type { ClientFramer } from './client-framer';
 import { instant } from './instant';
 
 /** What {@link SessionIo} asks of its session. */
 export interface SessionIoEvents {
-  onClientItems(): void;
+  onClientChunk(chunk: Buffer): void;
   onReplyChunk(chunk: Buffer): void;
   onMxEnded(): void;
+  onTimeout(side: string): void;
   onClosed(event: SessionClosedEvent): void;
-  /** Whether no reply is outstanding. */
-  idle(): boolean;
+  /** The session's protocol state, as far as flow control and timers need it. */
+  flow(): SessionFlow;
+}
+
+/** See {@link SessionIoEvents.flow}. */
+export interface SessionFlow {
+  /** Relaying waits for a reply (EHLO, DATA) before taking more from the MTA. */
+  waiting: boolean;
+  /** Client bytes or events not relayed yet. */
+  buffered: number;
+  /** Inside a message body (DATA content or BDAT octets). */
+  inBody: boolean;
+  /** No reply outstanding. */
+  idle: boolean;
   /** Verb of the oldest unanswered command ('' for the greeting). */
-  currentVerb(): string | undefined;
-  readonly framer: ClientFramer;
+  currentVerb: string | undefined;
 }
 
 // Bytes the MTA may send ahead while framing waits on a reply; beyond, reading pauses.
@@ -73,26 +84,21 @@ export class SessionIo {
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => {
       this.bytes.fromClient += chunk.length;
-      events.framer.push(chunk);
-      events.onClientItems();
+      events.onClientChunk(chunk);
       this.updateClientFlow();
     });
     client.on('end', () => {
       this.#clientEnded = true;
-      events.onClientItems();
       this.endMxIfClientDone();
     });
     client.on('error', () => {});
-    client.on('timeout', () => this.onTimeout('the MTA', 'timeout'));
+    client.on('timeout', () => events.onTimeout('the MTA'));
     client.on('close', () => {
       if (!this.closing) this.end('client-closed');
       this.mx?.destroy();
       this.#emitClosed();
     });
   }
-
-  /** Set by the session when a timeout hits; replaced by a coded error there. */
-  onTimeout: (side: string, reason: SessionCloseReason) => void = () => {};
 
   /** Starts reading from the MX socket (plain or TLS). */
   attachMx(socket: Socket): void {
@@ -102,7 +108,7 @@ export class SessionIo {
     socket.on('close', this.#mxEnd);
     socket.on('error', this.#mxError);
     socket.on('timeout', () => {
-      if (socket === this.mx) this.onTimeout('the MX', 'timeout');
+      if (socket === this.mx) this.#events.onTimeout('the MX');
     });
     socket.resume();
   }
@@ -153,9 +159,9 @@ export class SessionIo {
 
   /** Pauses the MTA while the MX is congested or framing waits with bytes ahead. */
   updateClientFlow(): void {
-    const framer = this.#events.framer;
+    const flow = this.#events.flow();
     const pause =
-      this.#mxCongested || (framer.held && framer.buffered > 0) || framer.buffered > MAX_AHEAD;
+      this.#mxCongested || (flow.waiting && flow.buffered > 0) || flow.buffered > MAX_AHEAD;
     if (pause && !this.client.isPaused()) this.client.pause();
     else if (!pause && this.client.isPaused() && !this.closing) this.client.resume();
   }
@@ -164,9 +170,10 @@ export class SessionIo {
   updateTimers(): void {
     if (this.closing) return;
     const t = this.#timeouts;
-    const verb = this.#events.currentVerb();
-    if (this.#events.idle()) {
-      this.client.setTimeout(this.#events.framer.inData ? t.dataBlockMs : t.clientIdleMs);
+    const flow = this.#events.flow();
+    const verb = flow.currentVerb;
+    if (flow.idle) {
+      this.client.setTimeout(flow.inBody ? t.dataBlockMs : t.clientIdleMs);
       this.mx?.setTimeout(0);
     } else {
       this.client.setTimeout(0);
@@ -184,7 +191,7 @@ export class SessionIo {
 
   /** After the MTA half-closed and everything it sent was relayed, half-close towards the MX too. */
   endMxIfClientDone(): void {
-    if (!this.#clientEnded || this.#mxEndSent || !this.mx || this.#events.framer.buffered > 0)
+    if (!this.#clientEnded || this.#mxEndSent || !this.mx || this.#events.flow().buffered > 0)
       return;
     this.#mxEndSent = true;
     this.mx.end();

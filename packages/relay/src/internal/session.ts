@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Endpoint, SessionCloseReason, SessionEvent } from '@warp/hooks';
+import {
+  type ClientEvent,
+  type Command,
+  CommandParser,
+  type Reply,
+  ReplyParser,
+} from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
 import type { Destination, ResolvedRelayOptions } from '../relay-options';
-import { ClientFramer, type ClientItem } from './client-framer';
-import { ExchangeTracker, type PendingCommand } from './exchange-tracker';
+import { ExchangeTracker } from './exchange-tracker';
 import { instant } from './instant';
-import { type FramedReply, ReplyFramer } from './reply-framer';
+import { localReply, replyBytes } from './received-reply';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
 import { SessionIo } from './session-io';
 
 /** What a session needs from its relay. */
 export interface SessionHost {
   readonly options: ResolvedRelayOptions;
+  readonly ehlo: SessionContextForEhlo;
   emit(event: SessionEvent): void;
   connectMx(
     session: Session,
@@ -21,26 +28,36 @@ export interface SessionHost {
   ): Promise<{ socket: Socket; egress: Endpoint }>;
   checkDestination(destination: Destination): RelayError | undefined;
   sessionEnded(session: Session): void;
-  readonly ehlo: SessionContextForEhlo;
 }
 
-const reply = (code: number, enhanced: string, text: string) => ({ code, enhanced, text });
+const DOT_CRLF = Buffer.from('.\r\n');
+const MAX_LINE = 65_536;
+const error = (
+  code: ConstructorParameters<typeof RelayError>[0],
+  detail: string,
+  reply: [number, string, string],
+  cause?: unknown,
+) => new RelayError(code, detail, { code: reply[0], enhanced: reply[1], text: reply[2] }, cause);
 
 /**
- * One relayed connection: the MTA on one side, the MX on the other. Frames
- * both streams, relays bytes as they come (with backpressure), answers the
- * MTA itself only when warp cannot go on (always 4xx, except 5xx for an
- * ambiguous end of data), and reports everything as events.
+ * One relayed connection: the MTA on one side, the MX on the other. Both
+ * streams go through `@warp/smtp-parser`; the relay forwards exactly the
+ * bytes the parser classified, in order, as they come (with backpressure).
+ * It answers the MTA itself only when warp cannot go on (always 4xx, except
+ * 5xx for an ambiguous end of data), and reports everything as events.
  */
 export class Session {
   readonly id = randomUUID();
   readonly io: SessionIo;
   readonly tracker: ExchangeTracker;
-  readonly framer = new ClientFramer();
-  readonly replies = new ReplyFramer();
+  readonly commands = new CommandParser({ maxLineLength: MAX_LINE, unstuff: false });
+  readonly replies = new ReplyParser({ maxLineLength: MAX_LINE, maxReplyLines: 100_000 });
   destination: Destination | undefined;
   heloLine = '';
   tlsActive = false;
+  #queue: ClientEvent[] = [];
+  #held = true;
+  #discarding = false;
   #draining = false;
   #saslContinuation = false;
   #quitSent = false;
@@ -52,27 +69,31 @@ export class Session {
     const base = { nodeId: host.options.nodeId, sessionId: this.id };
     this.tracker = new ExchangeTracker(base, (event) => host.emit(event));
     this.io = new SessionIo(client, host.options.timeouts, base, {
-      onClientItems: () => this.pump(),
+      onClientChunk: (chunk) => this.#enqueue(this.commands.push(chunk)),
       onReplyChunk: (chunk) => this.#onMxData(chunk),
       onMxEnded: () => this.#onMxEnded(),
+      onTimeout: (side) =>
+        this.fail(
+          error(
+            'WARP_ERR_RELAY_TIMEOUT',
+            `${side} stayed silent past the timeout (RFC 5321 4.5.3.2)`,
+            [421, '4.4.2', '[warp] timeout, closing'],
+          ),
+          'timeout',
+        ),
       onClosed: (event) => {
         this.tracker.complete(null, this.io.failure?.reply ?? null, 'relay');
         host.emit({ ...event, transactions: this.tracker.transactions });
         host.sessionEnded(this);
       },
-      idle: () => this.tracker.fifo.length === 0,
-      framer: this.framer,
-      currentVerb: () => this.tracker.fifo[0]?.verb,
+      flow: () => ({
+        waiting: this.#held || this.commands.mode === 'data-pending',
+        buffered: this.#queue.length + this.commands.bufferedBytes,
+        inBody: this.commands.mode === 'data' || this.commands.mode === 'bdat' || this.#discarding,
+        idle: this.tracker.fifo.length === 0,
+        currentVerb: this.tracker.fifo[0]?.verb,
+      }),
     });
-    this.framer.hold();
-    this.io.onTimeout = (side) => {
-      const error = new RelayError(
-        'WARP_ERR_RELAY_TIMEOUT',
-        `${side} stayed silent past the timeout (RFC 5321 4.5.3.2)`,
-        reply(421, '4.4.2', '[warp] timeout, closing'),
-      );
-      this.fail(error, 'timeout');
-    };
   }
 
   /** Resolves the destination, dials the MX and starts relaying. */
@@ -81,18 +102,17 @@ export class Session {
     let destination: Destination;
     try {
       destination = await this.#host.options.resolveDestination(this.io.client);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      this.fail(
-        new RelayError(
+    } catch (cause) {
+      const detail = cause instanceof Error ? cause.message : String(cause);
+      return this.fail(
+        error(
           'WARP_ERR_RELAY_DESTINATION',
           `no destination for the connection from ${client.address}: ${detail}`,
-          reply(421, '4.3.0', '[warp] connection was not redirected; closing'),
-          error,
+          [421, '4.3.0', '[warp] connection was not redirected; closing'],
+          cause,
         ),
         'refused',
       );
-      return;
     }
     this.destination = destination;
     const refused = this.#host.checkDestination(destination);
@@ -106,7 +126,7 @@ export class Session {
         socket.destroy();
         return;
       }
-      this.tracker.sent('', '', instant());
+      this.tracker.sent('', '');
       this.io.attachMx(socket);
       this.#host.emit({
         type: 'session.opened',
@@ -118,24 +138,22 @@ export class Session {
         egress,
       });
       this.io.updateTimers();
-    } catch (error) {
-      this.fail(
-        RelayError.isInstance(error)
-          ? (error as RelayError)
-          : new RelayError(
-              'WARP_ERR_RELAY_CONNECT_FAILED',
-              String(error),
-              reply(421, '4.4.1', '[warp] cannot reach the MX, try again later'),
-              error,
-            ),
-        'connect-failed',
-      );
+    } catch (cause) {
+      const failure = RelayError.isInstance(cause)
+        ? (cause as RelayError)
+        : error(
+            'WARP_ERR_RELAY_CONNECT_FAILED',
+            String(cause),
+            [421, '4.4.1', '[warp] cannot reach the MX, try again later'],
+            cause,
+          );
+      this.fail(failure, 'connect-failed');
     }
   }
 
-  /** Ends the session: the MTA gets `error.reply`, the MX connection is dropped. */
-  fail(error: RelayError, reason: SessionCloseReason): void {
-    this.io.end(reason, error, error.wire());
+  /** Ends the session: the MTA gets `failure.reply`, the MX connection is dropped. */
+  fail(failure: RelayError, reason: SessionCloseReason): void {
+    this.io.end(reason, failure, failure.wire());
   }
 
   /** Stop gracefully: close now if idle between transactions, else when the transaction ends. */
@@ -148,91 +166,110 @@ export class Session {
     if (
       !this.#draining ||
       this.tracker.fifo.length > 0 ||
-      this.framer.inData ||
+      this.commands.mode !== 'command' ||
       this.tracker.current
     )
       return;
     this.fail(
-      new RelayError(
-        'WARP_ERR_RELAY_SHUTDOWN',
-        'warp is shutting down',
-        reply(421, '4.3.2', '[warp] shutting down, try again later'),
-      ),
+      error('WARP_ERR_RELAY_SHUTDOWN', 'warp is shutting down', [
+        421,
+        '4.3.2',
+        '[warp] shutting down, try again later',
+      ]),
       'shutdown',
     );
   }
 
-  /** Frames what the MTA sent and relays it, as far as the protocol state allows. */
+  /** Lets client events flow again (after the reply that held them). */
+  release(): void {
+    this.#held = false;
+  }
+
+  #enqueue(events: ClientEvent[]): void {
+    for (const event of events) this.#queue.push(event);
+    this.pump();
+  }
+
+  /** Relays the queued client events, as far as the protocol state allows. */
   pump(): void {
     if (!this.io.mx || this.io.closing) return;
     const out: Buffer[] = [];
-    for (let item = this.framer.next(); item; item = this.framer.next()) {
-      const stop = this.#handleItem(item, out);
-      if (stop) break;
+    let index = 0;
+    while (!this.#held && index < this.#queue.length) {
+      const event = this.#queue[index++] as ClientEvent;
+      if (this.#handle(event, out)) break;
     }
+    this.#queue = index === this.#queue.length ? [] : this.#queue.slice(index);
     if (out.length > 0) this.io.writeMx(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+    if (this.tracker.fifo[0]?.local) return this.afterReply();
     this.io.updateTimers();
     this.io.updateClientFlow();
     this.io.endMxIfClientDone();
   }
 
-  #handleItem(item: ClientItem, out: Buffer[]): boolean {
-    switch (item.kind) {
+  /** Handles one client event; true when relaying must stop here. */
+  #handle(event: ClientEvent, out: Buffer[]): boolean {
+    switch (event.type) {
       case 'command':
-        return this.#command(item.raw, item.line, item.verb, out);
-      case 'fragment':
-        out.push(item.raw);
-        if (item.raw[item.raw.length - 1] === 0x0a)
-          this.tracker.sent('UNKNOWN', '(over-long line)');
-        return false;
-      case 'body':
-      case 'bdat':
-        out.push(item.raw);
-        this.tracker.addBody(item.raw.length);
+        return this.#command(event.command, out);
+      case 'data':
+      case 'bdat-data':
+        if (this.#discarding) return false;
+        out.push(event.content);
+        this.tracker.addBody(event.length);
         return false;
       case 'data-end':
-        out.push(item.raw);
-        this.tracker.addBody(item.raw.length - 3);
+        if (this.#discarding) return this.#refuseAmbiguous();
+        out.push(DOT_CRLF);
         this.tracker.sent('.', '.');
         return false;
-      case 'ambiguous':
+      case 'ambiguous-ending':
         // The MX must never see the rest: dropping the connection mid-DATA
-        // makes it discard the partial message. The MTA is answered once it
-        // sends its own end of data, where it expects the reply.
+        // makes it discard the partial message. The MTA is answered at its
+        // own end of data, where it expects the reply.
+        this.#discarding = true;
         this.io.dropMx();
         return false;
-      case 'discarded-end': {
-        const error = new RelayError(
-          'WARP_ERR_RELAY_AMBIGUOUS_DATA_END',
-          'refused a message with a bare LF dot line (ambiguous end of data, SMTP smuggling)',
-          reply(
-            554,
-            '5.6.0',
-            '[warp] message refused: bare LF in a dot line makes the end of data ambiguous',
-          ),
+      case 'bdat-end':
+        return false;
+      case 'line-too-long':
+        this.tracker.sent(
+          'UNKNOWN',
+          '(line too long)',
+          undefined,
+          instant(),
+          localReply(500, '5.5.2', `[warp] line longer than ${event.limit} bytes`),
         );
-        this.tracker.complete('bounced', error.reply, 'relay');
-        this.fail(error, 'refused');
+        this.#held = true;
         return true;
-      }
+      case 'bytes-discarded':
+        if (event.reason === 'after-starttls') return false;
+        this.fail(
+          error(
+            'WARP_ERR_RELAY_PROTOCOL',
+            `the MTA sent ${event.length} bytes after DATA before the 354 reply`,
+            [421, '4.5.0', '[warp] protocol error, closing'],
+          ),
+          'error',
+        );
+        return true;
     }
   }
 
-  #command(raw: Buffer, line: string, verb: string, out: Buffer[]): boolean {
+  #command(command: Command, out: Buffer[]): boolean {
+    const raw = command.raw;
+    const line = raw.toString('latin1', 0, raw.length - (command.ending === 'CRLF' ? 2 : 1));
     if (this.#saslContinuation) {
       this.#saslContinuation = false;
       out.push(raw);
       this.tracker.sent('*', '***');
       return false;
     }
-    switch (verb) {
+    switch (command.verb) {
       case 'EHLO':
       case 'HELO':
         this.heloLine = line;
-        this.framer.hold();
-        break;
-      case 'DATA':
-        this.framer.hold();
+        this.#held = true;
         break;
       case 'QUIT':
         this.#quitSent = true;
@@ -240,97 +277,114 @@ export class Session {
       case 'STARTTLS':
         // Hidden from the MTA (TLS belongs on the MX leg); a client sending it
         // anyway is told no, at its place in the reply order.
-        this.tracker.sent('STARTTLS', line);
-        this.framer.hold();
+        this.tracker.sent(
+          'STARTTLS',
+          line,
+          undefined,
+          instant(),
+          localReply(454, '4.7.0', '[warp] TLS is done by warp towards the MX; go on in plaintext'),
+        );
+        this.#held = true;
         return true;
     }
     out.push(raw);
-    this.tracker.sent(verb, verb === 'AUTH' ? line.split(' ').slice(0, 2).join(' ') : line);
-    return false;
+    this.tracker.sent(
+      command.verb,
+      command.verb === 'AUTH' ? line.split(' ').slice(0, 2).join(' ') : line,
+      command.envelope?.address,
+    );
+    return command.verb === 'EHLO' || command.verb === 'HELO';
+  }
+
+  #refuseAmbiguous(): boolean {
+    const failure = error(
+      'WARP_ERR_RELAY_AMBIGUOUS_DATA_END',
+      'refused a message with a bare LF or CR around a dot line (ambiguous end of data, SMTP smuggling)',
+      [
+        554,
+        '5.6.0',
+        '[warp] message refused: bare LF/CR in a dot line makes the end of data ambiguous',
+      ],
+    );
+    this.tracker.complete('bounced', failure.reply, 'relay');
+    this.fail(failure, 'refused');
+    return true;
   }
 
   #onMxData(chunk: Buffer): void {
-    let framed: FramedReply[];
-    try {
-      framed = this.replies.push(chunk);
-    } catch (error) {
-      this.fail(
-        new RelayError(
-          'WARP_ERR_RELAY_PROTOCOL',
-          `the MX sent an over-long reply: ${String(error)}`,
-          reply(421, '4.5.0', '[warp] MX protocol error, try again later'),
-          error,
-        ),
-        'error',
-      );
-      return;
-    }
-    for (const one of framed) {
+    for (const event of this.replies.push(chunk)) {
       if (this.io.closing) return;
-      this.#onReply(one);
+      if (event.type === 'reply') this.#onReply(event.reply);
+      else {
+        const what =
+          event.type === 'line-too-long'
+            ? 'an over-long reply line'
+            : 'a line that is not an SMTP reply';
+        return this.fail(
+          error('WARP_ERR_RELAY_PROTOCOL', `the MX ${this.destination?.address} sent ${what}`, [
+            421,
+            '4.5.0',
+            '[warp] MX protocol error, try again later',
+          ]),
+          'error',
+        );
+      }
     }
   }
 
-  #onReply(framed: FramedReply): void {
+  #onReply(reply: Reply): void {
     const pending = this.tracker.fifo.shift();
     if (!pending) {
-      this.io.writeClient(framed.raw);
+      this.io.writeClient(replyBytes(reply));
       return;
     }
-    this.tracker.replied(pending, framed);
+    this.tracker.replied(pending, reply);
     if (pending.verb === 'EHLO' || pending.verb === 'HELO') {
-      void decideEhlo(this, this.#host.ehlo, pending, framed);
+      void decideEhlo(this, this.#host.ehlo, pending, reply);
       return;
     }
-    this.io.writeClient(framed.raw);
-    if (pending.verb === '') this.framer.release();
-    else if (pending.verb === 'DATA') {
-      if (framed.code === 354 && this.io.durations.connectTo354Ms === null) {
+    this.io.writeClient(replyBytes(reply));
+    if (pending.verb === '') this.#held = false;
+    else if (pending.verb === 'DATA' && this.commands.mode === 'data-pending') {
+      if (reply.code === 354 && this.io.durations.connectTo354Ms === null)
         this.io.durations.connectTo354Ms = performance.now() - this.#connectedMs;
-      }
-      this.framer.release(framed.code === 354);
+      this.#queue.push(
+        ...(reply.code === 354 ? this.commands.startData() : this.commands.resume()),
+      );
     }
-    if (framed.code === 334) this.#saslContinuation = true;
+    if (reply.code === 334) this.#saslContinuation = true;
     this.afterReply();
   }
 
-  /** After any reply reached the MTA: answer queued local commands, go on framing. */
+  /** After a reply reached the MTA: answer warp's own queued replies, go on relaying. */
   afterReply(): void {
-    this.#answerLocal();
+    for (let head = this.tracker.fifo[0]; head?.local; head = this.tracker.fifo[0]) {
+      this.tracker.fifo.shift();
+      this.tracker.replied(head, head.local, 'relay');
+      this.io.writeClient(replyBytes(head.local));
+      if (head.verb === 'STARTTLS' && this.commands.mode === 'starttls-pending')
+        this.#queue.unshift(...this.commands.resume());
+      this.#held = false;
+    }
     this.#closeIfDrainingAndIdle();
     this.pump();
   }
 
-  #answerLocal(): void {
-    const head: PendingCommand | undefined = this.tracker.fifo[0];
-    if (head?.verb !== 'STARTTLS') return;
-    this.tracker.fifo.shift();
-    const raw = Buffer.from(
-      '454 4.7.0 [warp] TLS is done by warp towards the MX; continue in plaintext\r\n',
-    );
-    this.tracker.replied(
-      head,
-      { code: 454, raw, lines: [raw.toString('latin1').trimEnd()] },
-      'relay',
-    );
-    this.io.writeClient(raw);
-    this.framer.release();
-  }
-
   #onMxEnded(): void {
     const outstanding =
-      this.tracker.fifo.length > 0 || this.framer.inData || this.tracker.current !== null;
+      this.tracker.fifo.length > 0 ||
+      this.commands.mode !== 'command' ||
+      this.tracker.current !== null;
     if (outstanding && !this.#quitSent) {
-      this.fail(
-        new RelayError(
+      return this.fail(
+        error(
           'WARP_ERR_RELAY_SERVER_CLOSED',
           `the MX ${this.destination?.address} closed the connection with commands outstanding`,
-          reply(421, '4.4.2', '[warp] connection to the MX lost, try again later'),
+          [421, '4.4.2', '[warp] connection to the MX lost, try again later'],
         ),
         'server-closed',
       );
-      return;
     }
-    this.io.end(this.#quitSent ? 'quit' : 'server-closed', undefined, undefined);
+    this.io.end(this.#quitSent ? 'quit' : 'server-closed');
   }
 }

@@ -1,15 +1,15 @@
 import type { Socket } from 'node:net';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { Reply, ReplyParser } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
 import { instant } from './instant';
 import { readReply } from './read-reply';
-import type { FramedReply, ReplyFramer } from './reply-framer';
 import { summariseTls, type TlsSummary } from './tls-summary';
 
 /** Inputs of {@link startTls}. */
 export interface StartTlsParams {
   socket: Socket;
-  framer: ReplyFramer;
+  parser: ReplyParser;
   /** The EHLO line (without CRLF) to send again once encrypted. */
   ehloLine: string;
   hostname: string | undefined;
@@ -17,23 +17,18 @@ export interface StartTlsParams {
   commandMs: number;
   tlsOptions: Omit<ConnectionOptions, 'socket' | 'host' | 'port'> | undefined;
   /** Reports each exchange warp has with the MX on its own (STARTTLS, the new EHLO). */
-  onExchange(
-    verb: string,
-    line: string,
-    sent: ReturnType<typeof instant>,
-    reply: FramedReply,
-  ): void;
+  onExchange(verb: string, line: string, sent: ReturnType<typeof instant>, reply: Reply): void;
 }
 
 /** Result of {@link startTls}. */
 export type StartTlsResult =
-  | { kind: 'refused'; reply: FramedReply }
+  | { kind: 'refused'; reply: Reply }
   | {
       kind: 'upgraded';
       socket: TLSSocket;
       summary: TlsSummary;
       handshakeMs: number;
-      ehloReply: FramedReply;
+      ehloReply: Reply;
     };
 
 function handshake(
@@ -79,18 +74,18 @@ function handshake(
  * deadline and fails with a coded error the session turns into `421 4.7.0`.
  */
 export async function startTls(params: StartTlsParams): Promise<StartTlsResult> {
-  const { socket, framer } = params;
+  const { socket, parser } = params;
   const sent = instant();
   socket.write('STARTTLS\r\n');
   const reply = await readReply(
     socket,
-    framer,
+    parser,
     params.commandMs,
     'waiting for the reply to STARTTLS',
   );
   params.onExchange('STARTTLS', 'STARTTLS', sent, reply);
   if (reply.code !== 220) return { kind: 'refused', reply };
-  framer.clear();
+  parser.reset();
   const started = performance.now();
   const servername = params.hostname;
   const secure = await handshake(
@@ -104,7 +99,7 @@ export async function startTls(params: StartTlsParams): Promise<StartTlsResult> 
   secure.write(`${params.ehloLine}\r\n`);
   const ehloReply = await readReply(
     secure,
-    framer,
+    parser,
     params.commandMs,
     'waiting for the EHLO reply after TLS',
   );

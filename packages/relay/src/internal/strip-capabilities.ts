@@ -1,24 +1,37 @@
+import { parseEhloReply, type Reply } from '@warp/smtp-parser';
+
+const DASH = 0x2d;
+const SPACE = 0x20;
+
 /**
- * Removes EHLO keywords from a reply's lines and re-emits it with correct
- * `250-`/`250 ` continuation (RFC 5321 4.2.1), whichever line went. A
- * stand-in for `@warp/ehlo-rewriter` until that package lands.
+ * Removes EHLO keywords from a 250 reply and re-emits it with correct
+ * `250-`/`250 ` continuation (RFC 5321 4.2.1), whichever line went; every
+ * other byte stays as the MX sent it. Returns `undefined` when nothing is
+ * removed. A stand-in for `@warp/ehlo-rewriter` until that package lands.
  */
-export function stripCapabilities(lines: readonly string[], remove: ReadonlySet<string>): Buffer {
-  const kept = lines.filter((line, index) => {
-    if (index === 0) return true;
-    const keyword = line.slice(4).split(' ', 1)[0]?.toUpperCase() ?? '';
-    return !remove.has(keyword);
-  });
-  const out = kept.map((line, index) => {
-    const separator = index === kept.length - 1 ? ' ' : '-';
-    return `${line.slice(0, 3)}${separator}${line.slice(4)}\r\n`;
-  });
-  return Buffer.from(out.join(''), 'latin1');
+export function stripCapabilities(reply: Reply, remove: ReadonlySet<string>): Buffer | undefined {
+  const ehlo = parseEhloReply(reply);
+  if (!ehlo) return undefined;
+  const dropped = new Set(
+    ehlo.extensions
+      .filter((extension) => remove.has(extension.keyword))
+      .map((extension) => extension.line),
+  );
+  if (dropped.size === 0) return undefined;
+  const kept = reply.lines.filter((_, index) => !dropped.has(index));
+  return Buffer.concat(
+    kept.map((line, index) => {
+      const separator = index === kept.length - 1 ? SPACE : DASH;
+      if (line.raw[3] === separator || line.raw.length < 4) return line.raw;
+      const copy = Buffer.from(line.raw);
+      if (copy[3] === DASH || copy[3] === SPACE) copy[3] = separator;
+      else return Buffer.concat([copy.subarray(0, 3), Buffer.of(separator), copy.subarray(3)]);
+      return copy;
+    }),
+  );
 }
 
-/** Whether an EHLO reply lists `keyword` (case-insensitive). */
-export function hasCapability(lines: readonly string[], keyword: string): boolean {
-  return lines.some(
-    (line, index) => index > 0 && line.slice(4).split(' ', 1)[0]?.toUpperCase() === keyword,
-  );
+/** Whether a 250 EHLO reply lists `keyword`. */
+export function hasCapability(reply: Reply, keyword: string): boolean {
+  return parseEhloReply(reply)?.capabilities.has(keyword) ?? false;
 }
