@@ -32,20 +32,6 @@ export interface TransactionRecord {
   mailReply: Reply | null;
 }
 
-const PATH = /<([^>]*)>/;
-
-function pathOf(line: string): string {
-  const match = PATH.exec(line);
-  if (match) return match[1] as string;
-  const colon = line.indexOf(':');
-  return colon === -1
-    ? ''
-    : (line
-        .slice(colon + 1)
-        .trim()
-        .split(' ', 1)[0] ?? '');
-}
-
 /** Outcome of a transaction that ended without a reply to its end of data. */
 function outcomeBeforeData(record: TransactionRecord): {
   outcome: TransactionOutcome;

@@ -104,7 +104,7 @@ export class Session {
       destination = await this.#host.options.resolveDestination(this.io.client);
     } catch (cause) {
       const detail = cause instanceof Error ? cause.message : String(cause);
-      return this.fail(
+      this.fail(
         error(
           'WARP_ERR_RELAY_DESTINATION',
           `no destination for the connection from ${client.address}: ${detail}`,
@@ -113,6 +113,7 @@ export class Session {
         ),
         'refused',
       );
+      return;
     }
     this.destination = destination;
     const refused = this.#host.checkDestination(destination);
@@ -201,7 +202,10 @@ export class Session {
     }
     this.#queue = index === this.#queue.length ? [] : this.#queue.slice(index);
     if (out.length > 0) this.io.writeMx(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
-    if (this.tracker.fifo[0]?.local) return this.afterReply();
+    if (this.tracker.fifo[0]?.local) {
+      this.afterReply();
+      return;
+    }
     this.io.updateTimers();
     this.io.updateClientFlow();
     this.io.endMxIfClientDone();
@@ -320,7 +324,7 @@ export class Session {
           event.type === 'line-too-long'
             ? 'an over-long reply line'
             : 'a line that is not an SMTP reply';
-        return this.fail(
+        this.fail(
           error('WARP_ERR_RELAY_PROTOCOL', `the MX ${this.destination?.address} sent ${what}`, [
             421,
             '4.5.0',
@@ -328,6 +332,7 @@ export class Session {
           ]),
           'error',
         );
+        return;
       }
     }
   }
@@ -376,7 +381,7 @@ export class Session {
       this.commands.mode !== 'command' ||
       this.tracker.current !== null;
     if (outstanding && !this.#quitSent) {
-      return this.fail(
+      this.fail(
         error(
           'WARP_ERR_RELAY_SERVER_CLOSED',
           `the MX ${this.destination?.address} closed the connection with commands outstanding`,
@@ -384,6 +389,7 @@ export class Session {
         ),
         'server-closed',
       );
+      return;
     }
     this.io.end(this.#quitSent ? 'quit' : 'server-closed');
   }
