@@ -55,6 +55,13 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
   };
 }
 
+/** Whether a destination address reaches a listener bound to `bound`. */
+function pointsAt(destination: string, bound: string): boolean {
+  if (destination === bound) return true;
+  if (!isLocalAddress(destination)) return false;
+  return bound === '0.0.0.0' || bound === '::' || isLocalAddress(bound);
+}
+
 function isLocalAddress(address: string): boolean {
   const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
   if (plain === '::1' || (isIPv4(plain) && plain.startsWith('127.'))) return true;
@@ -68,7 +75,7 @@ class RelayServer implements Relay, SessionHost {
   readonly ehlo: SessionContextForEhlo;
   readonly #sessions = new Set<Session>();
   readonly #pool: EgressPool;
-  #server: Server | undefined;
+  readonly #servers: Server[] = [];
   #closing = false;
 
   constructor(options: RelayOptions) {
@@ -97,7 +104,7 @@ class RelayServer implements Relay, SessionHost {
 
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
     const server = createServer({ allowHalfOpen: true }, (socket) => this.handle(socket));
-    this.#server = server;
+    this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -132,23 +139,23 @@ class RelayServer implements Relay, SessionHost {
   }
 
   checkDestination(destination: Destination): RelayError | undefined {
-    const bound = this.#server?.address() as AddressInfo | null | undefined;
-    if (!bound || destination.port !== bound.port) return undefined;
-    const unspecified = bound.address === '0.0.0.0' || bound.address === '::';
-    if (
-      destination.address === bound.address ||
-      (unspecified && isLocalAddress(destination.address)) ||
-      (!unspecified && isLocalAddress(destination.address) && isLocalAddress(bound.address))
-    ) {
-      return new RelayError(
-        'WARP_ERR_RELAY_SELF_DESTINATION',
-        `destination ${destination.address}:${destination.port} is warp itself; check that the NAT rule excludes warp's own user`,
-        {
-          code: 421,
-          enhanced: '4.3.0',
-          text: '[warp] destination loops back to the relay; closing',
-        },
-      );
+    for (const server of this.#servers) {
+      const bound = server.address() as AddressInfo | null;
+      if (
+        bound &&
+        destination.port === bound.port &&
+        pointsAt(destination.address, bound.address)
+      ) {
+        return new RelayError(
+          'WARP_ERR_RELAY_SELF_DESTINATION',
+          `destination ${destination.address}:${destination.port} is warp itself; check that the NAT rule excludes warp's own user`,
+          {
+            code: 421,
+            enhanced: '4.3.0',
+            text: '[warp] destination loops back to the relay; closing',
+          },
+        );
+      }
     }
     return undefined;
   }
@@ -160,14 +167,14 @@ class RelayServer implements Relay, SessionHost {
   ): Promise<{ socket: Socket; egress: Endpoint }> {
     let localAddress: string | undefined;
     if (this.options.selectEgress && this.#pool.addresses.length > 0) {
-      const choice = await this.options.selectEgress({
+      const chosen = await this.options.selectEgress({
         sessionId: session.id,
         nodeId: this.options.nodeId,
         client,
         destination: { address: destination.address, port: destination.port },
         pool: this.#pool.addresses,
       });
-      if (choice && this.#pool.addresses.includes(choice.address)) localAddress = choice.address;
+      if (chosen && this.#pool.addresses.includes(chosen)) localAddress = chosen;
     }
     localAddress ??= this.#pool.pick(destination.address);
     const socket = await dial(destination, localAddress, this.options.timeouts.connectMs);
@@ -184,8 +191,8 @@ class RelayServer implements Relay, SessionHost {
   async close(options: { graceMs?: number } = {}): Promise<void> {
     this.#closing = true;
     const graceMs = options.graceMs ?? 30_000;
-    const serverClosed = new Promise<void>((resolve) =>
-      this.#server ? this.#server.close(() => resolve()) : resolve(),
+    const serverClosed = Promise.all(
+      this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
     );
     for (const session of this.#sessions) session.drain();
     const deadline = performance.now() + graceMs;

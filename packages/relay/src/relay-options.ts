@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { EgressContext, EventSink, SelectEgressHook } from '@warp/hooks';
+import type { EgressContext, EventSink } from '@warp/hooks';
 
 /**
  * What to do about TLS towards the MX:
@@ -73,8 +73,12 @@ export interface RelayOptions {
   nodeId?: string;
   /** Source address(es) towards the MX: one, or a pool used round-robin per address family. */
   egress?: string | readonly string[];
-  /** Chooses the egress from the pool per session (a hook bus decider); falls back to round-robin. */
-  selectEgress?: (context: EgressContext) => ReturnType<SelectEgressHook>;
+  /**
+   * Chooses the egress from the pool per session (the hook bus's
+   * `selectEgress`); an answer outside the pool or `undefined` falls back to
+   * round-robin.
+   */
+  selectEgress?: (context: EgressContext) => Promise<string | undefined>;
   /** TLS policy towards the MX (default `opportunistic`). */
   tls?: TlsPolicy;
   /** Extra `tls.connect` options (e.g. `ca`, `minVersion`). */
