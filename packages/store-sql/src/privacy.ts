@@ -1,0 +1,222 @@
+import type { ReplyReceivedEvent, TransactionCompletedEvent, WarpEvent } from '@warp/hooks';
+import { WarpError } from '@warp/hooks';
+import {
+  type AddressMode,
+  type AddressRewriter,
+  addressRewriter,
+  REDACTED,
+  redactCommandLine,
+  rewriteAddressesIn,
+} from './internal/redact';
+
+export type { AddressMode } from './internal/redact';
+
+/** How much of the mail is captured: `envelope` (default), `headers`, `full`. */
+export type CaptureLevel = 'envelope' | 'headers' | 'full';
+
+/** Options of {@link createPrivacyFilter}. */
+export interface PrivacyOptions {
+  /** Default `envelope`: commands, replies, addresses; never message content. */
+  capture?: CaptureLevel;
+  /** Default `keep`. `hash` needs {@link PrivacyOptions.hashKey}. */
+  addresses?: AddressMode;
+  /** The HMAC key for `addresses: 'hash'` (keep it secret and stable, or groups split). */
+  hashKey?: string;
+  /** Headers kept at `headers` level (case-insensitive). Default `['Message-ID']`. */
+  headerAllowlist?: readonly string[];
+}
+
+/**
+ * Message data a future contract version may attach to `transaction.completed`
+ * (`message` field). Level `envelope` drops it, `headers` keeps allowed
+ * headers only, `full` keeps it all.
+ */
+export interface CapturedMessage {
+  readonly headers?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  readonly content?: string;
+}
+
+/** A pure event transform: same input, same output; never mutates its input. */
+export type PrivacyFilter = (event: WarpEvent) => WarpEvent;
+
+/**
+ * Build the privacy transform every plugin's events should pass through
+ * (the bus can apply it once before dispatch). Each event is rebuilt from the
+ * fields of the contract only, so a field the contract does not name (message
+ * content a future relay might attach) never passes at `envelope` level.
+ * `AUTH` data is always redacted, as are `334` challenges.
+ *
+ * @example
+ * ```ts
+ * const privacy = createPrivacyFilter({ addresses: 'hash', hashKey: process.env.WARP_HASH_KEY });
+ * bus.emit(privacy(event));
+ * ```
+ * @throws WarpError `WARP_ERR_STORE_PRIVACY_OPTIONS` for a `hash` mode without key.
+ */
+export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter {
+  const capture = options.capture ?? 'envelope';
+  const mode = options.addresses ?? 'keep';
+  if (mode === 'hash' && !options.hashKey) {
+    throw new WarpError(
+      'WARP_ERR_STORE_PRIVACY_OPTIONS',
+      "[warp] [store-sql] privacy addresses 'hash' needs a hashKey: set privacy.hashKey to a long random secret",
+    );
+  }
+  const rewrite = addressRewriter(mode, options.hashKey);
+  const allowed = new Set((options.headerAllowlist ?? ['Message-ID']).map((h) => h.toLowerCase()));
+  const text = (value: string) => rewriteAddressesIn(value, rewrite);
+  return (event) => {
+    const base = {
+      type: event.type,
+      nodeId: event.nodeId,
+      at: event.at,
+      monotonicMs: event.monotonicMs,
+    };
+    switch (event.type) {
+      case 'session.opened': {
+        const { sessionId, client, destination, egress } = event;
+        return {
+          ...base,
+          type: event.type,
+          sessionId,
+          client: { ...client },
+          destination: { ...destination },
+          egress: { ...egress },
+        };
+      }
+      case 'reply.received':
+        return exchange(event, rewrite, text);
+      case 'tls.upgraded': {
+        const { sessionId, protocol, cipher, verified, verifyError, handshakeMs } = event;
+        const c = event.certificate;
+        const certificate = c && {
+          subject: c.subject,
+          subjectAltNames: [...c.subjectAltNames],
+          issuer: c.issuer,
+          validFrom: c.validFrom,
+          validTo: c.validTo,
+          fingerprint256: c.fingerprint256,
+        };
+        return {
+          ...base,
+          type: event.type,
+          sessionId,
+          protocol,
+          cipher,
+          certificate,
+          verified,
+          verifyError,
+          handshakeMs,
+        };
+      }
+      case 'tls.failed': {
+        const { sessionId, stage, reason, errorCode, continuedInPlaintext } = event;
+        return {
+          ...base,
+          type: event.type,
+          sessionId,
+          stage,
+          reason,
+          errorCode,
+          continuedInPlaintext,
+        };
+      }
+      case 'transaction.completed':
+        return transaction(event, capture, allowed, rewrite, text);
+      case 'session.closed': {
+        const { sessionId, reason, error, bytes, durations, transactions } = event;
+        return {
+          ...base,
+          type: event.type,
+          sessionId,
+          reason,
+          error: error && { code: error.code, message: text(error.message) },
+          bytes: { ...bytes },
+          durations: { ...durations },
+          transactions,
+        };
+      }
+      case 'plugin.failed':
+        return { ...event, error: { ...event.error, message: text(event.error.message) } };
+      default:
+        return { ...event };
+    }
+  };
+}
+
+/** The fields every session event carries, copied. */
+function sessionBase<
+  T extends { type: string; nodeId: string; at: string; monotonicMs: number; sessionId: string },
+>(event: T): Pick<T, 'type' | 'nodeId' | 'at' | 'monotonicMs' | 'sessionId'> {
+  const { type, nodeId, at, monotonicMs, sessionId } = event;
+  return { type, nodeId, at, monotonicMs, sessionId };
+}
+
+function exchange(
+  event: ReplyReceivedEvent,
+  rewrite: AddressRewriter,
+  text: (value: string) => string,
+): ReplyReceivedEvent {
+  const { command, reply } = event;
+  // A 334 carries a SASL challenge; the line after it is the client's credentials.
+  const secret = reply.code === 334;
+  return {
+    ...sessionBase(event),
+    command: command && {
+      verb: command.verb,
+      line: redactCommandLine(command.verb, command.line, rewrite),
+      at: command.at,
+      monotonicMs: command.monotonicMs,
+    },
+    reply: {
+      code: reply.code,
+      ...(reply.enhanced === undefined ? {} : { enhanced: reply.enhanced }),
+      text: secret ? REDACTED : text(reply.text),
+      lines: secret ? [`334 ${REDACTED}`] : reply.lines.map(text),
+    },
+    latencyMs: event.latencyMs,
+    transaction: event.transaction,
+  };
+}
+
+function transaction(
+  event: TransactionCompletedEvent & { message?: CapturedMessage },
+  capture: CaptureLevel,
+  allowed: ReadonlySet<string>,
+  rewrite: AddressRewriter,
+  text: (value: string) => string,
+): WarpEvent {
+  const reply = (r: { code: number; enhanced?: string; text: string }) => ({
+    code: r.code,
+    ...(r.enhanced === undefined ? {} : { enhanced: r.enhanced }),
+    text: text(r.text),
+  });
+  const message = capturedMessage(event.message, capture, allowed);
+  return {
+    ...sessionBase(event),
+    transaction: event.transaction,
+    sender: rewrite(event.sender),
+    recipients: event.recipients.map((r) => ({
+      address: rewrite(r.address),
+      reply: reply(r.reply),
+    })),
+    size: event.size,
+    outcome: event.outcome,
+    finalReply: reply(event.finalReply),
+    decidedBy: event.decidedBy,
+    ...(event.plugin === undefined ? {} : { plugin: event.plugin }),
+    durationMs: event.durationMs,
+    ...(message === undefined ? {} : { message }),
+  };
+}
+
+function capturedMessage(
+  message: CapturedMessage | undefined,
+  capture: CaptureLevel,
+  allowed: ReadonlySet<string>,
+): CapturedMessage | undefined {
+  if (message === undefined || capture === 'envelope') return undefined;
+  if (capture === 'full') return message;
+  const headers = (message.headers ?? []).filter((h) => allowed.has(h.name.toLowerCase()));
+  return { headers: headers.map((h) => ({ name: h.name, value: h.value })) };
+}

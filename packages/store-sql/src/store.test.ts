@@ -1,0 +1,242 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchWriter } from './batch-writer';
+import { eventRows } from './internal/event-rows';
+import { SessionMemo } from './internal/session-memo';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  openMysql,
+  openSqlite,
+} from './internal/test-databases';
+import { writeBatch } from './internal/write-batch';
+import { migrateToLatest } from './migrations';
+import { findExchanges, findSessions, findTransactions } from './queries';
+import { purgeOlderThan } from './retention';
+import type { StoreDatabase } from './schema';
+import { providerSummary, summarize } from './summary';
+import { sessionEvents } from './testing/session-events';
+
+interface Backend {
+  name: string;
+  open(): Kysely<StoreDatabase>;
+  cleanup(): void;
+}
+
+function sqliteBackend(): Backend {
+  const dir = mkdtempSync(join(tmpdir(), 'warp-store-'));
+  return {
+    name: 'sqlite',
+    open: () => openSqlite(join(dir, 'store.db')),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function mysqlBackend(): Backend {
+  let database: string | undefined;
+  return {
+    name: 'mysql',
+    open: () => {
+      database ??= createTestDatabase();
+      return openMysql(database);
+    },
+    cleanup: () => database && dropTestDatabase(database),
+  };
+}
+
+const T0 = Date.parse('2026-11-28T12:00:00Z');
+
+describe.each([
+  { name: 'SQLite', makeBackend: sqliteBackend },
+  { name: 'MariaDB', makeBackend: mysqlBackend },
+])('store on $name', ({ makeBackend }) => {
+  const backend = makeBackend();
+  let db: Kysely<StoreDatabase>;
+
+  beforeAll(async () => {
+    db = backend.open();
+    await migrateToLatest(db as Kysely<unknown>);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    backend.cleanup();
+  });
+
+  it('migrates a second time without doing anything', async () => {
+    const again = await migrateToLatest(db as Kysely<unknown>);
+    expect(again.results).toEqual([]);
+  });
+
+  it('stores sessions, transactions, recipients, exchanges and TLS results', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-a', batchSize: 5 });
+    writer.start();
+    writer.add(
+      sessionEvents({
+        sessionId: 'full-1',
+        startMs: T0,
+        recipients: ['a@example.net', 'b@example.net'],
+      }),
+    );
+    await writer.flush();
+    await writer.close();
+    const [session] = await findSessions(db, { nodeId: 'node-a', destDomain: 'example.net' });
+    expect(session).toMatchObject({
+      session_id: 'full-1',
+      mx_host: 'mx1.example.net',
+      egress_address: '198.51.100.7',
+      close_reason: 'quit',
+      tls_protocol: 'TLSv1.3',
+      tls_verified: 1,
+      transactions: 1,
+      opened_us: T0 * 1000,
+    });
+    const exchanges = await findExchanges(db, { nodeId: 'node-a', sessionId: 'full-1' });
+    expect(exchanges.map((e) => e.verb ?? 'greeting')).toEqual([
+      'greeting',
+      'EHLO',
+      'STARTTLS',
+      'EHLO',
+      'MAIL',
+      'RCPT',
+      'RCPT',
+      'DATA',
+      '.',
+      'QUIT',
+    ]);
+    expect(exchanges[5]).toMatchObject({
+      dest_domain: 'example.net',
+      sender_domain: 'example.org',
+      txn_no: 1,
+    });
+    expect(exchanges[0]?.latency_ms).toBe(38.5);
+    const [txn] = await findTransactions(db, { senderDomain: 'example.org', outcome: 'delivered' });
+    expect(txn).toMatchObject({
+      session_id: 'full-1',
+      recipient_count: 2,
+      reply_code: 250,
+      size: 2048,
+    });
+    const recipients = await db
+      .selectFrom('recipients')
+      .selectAll()
+      .where('session_id', '=', 'full-1')
+      .execute();
+    expect(recipients.map((r) => r.address)).toEqual(['a@example.net', 'b@example.net']);
+    const tls = await db
+      .selectFrom('tls_results')
+      .selectAll()
+      .where('session_id', '=', 'full-1')
+      .execute();
+    expect(tls).toMatchObject([{ ok: 1, cert_subject: 'CN=mx1.example.net' }]);
+  });
+
+  it('writes a replayed batch once', async () => {
+    const events = sessionEvents({ sessionId: 'replayed', startMs: T0 + 10 });
+    const batch = {
+      id: 'batch-replayed',
+      nodeId: 'node-a',
+      rows: eventRows(events, new SessionMemo()),
+    };
+    expect(await writeBatch(db, batch)).toBe(true);
+    expect(await writeBatch(db, batch)).toBe(false);
+    expect(await findExchanges(db, { nodeId: 'node-a', sessionId: 'replayed' })).toHaveLength(9);
+  });
+
+  it('merges a session written over several batches', async () => {
+    const events = sessionEvents({ sessionId: 'split', startMs: T0 + 20 });
+    const memo = new SessionMemo();
+    for (const [i, event] of events.entries()) {
+      await writeBatch(db, { id: `split-${i}`, nodeId: 'node-a', rows: eventRows([event], memo) });
+    }
+    const [session] = await findSessions(db, {
+      nodeId: 'node-a',
+      egressAddress: '198.51.100.7',
+      since: T0 + 20,
+      until: T0 + 21,
+    });
+    expect(session).toMatchObject({
+      session_id: 'split',
+      mx_host: 'mx1.example.net',
+      close_reason: 'quit',
+      client_port: 40_000,
+    });
+  });
+
+  it('keeps 4-byte UTF-8 (utf8mb4) addresses and texts', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-a' });
+    writer.start();
+    writer.add(
+      sessionEvents({ sessionId: 'utf8', startMs: T0 + 30, sender: 'jörg😀@exämple.org' }),
+    );
+    await writer.close();
+    const [txn] = await findTransactions(db, { senderDomain: 'exämple.org' });
+    expect(txn?.sender).toBe('jörg😀@exämple.org');
+  });
+
+  it('summarizes providers: outcomes, deferral rate and latency percentiles', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-b' });
+    writer.start();
+    const start = T0 + 86_400_000;
+    for (let i = 0; i < 8; i++) {
+      const outcome = i < 6 ? 'delivered' : 'deferred';
+      writer.add(
+        sessionEvents({
+          nodeId: 'node-b',
+          sessionId: `p-${i}`,
+          startMs: start + i,
+          domain: 'gmail.test',
+          outcome,
+        }),
+      );
+    }
+    writer.add(
+      sessionEvents({
+        nodeId: 'node-b',
+        sessionId: 'slow',
+        startMs: start + 50,
+        domain: 'slow.test',
+        slowness: 10,
+      }),
+    );
+    await writer.close();
+    const rows = await providerSummary(db, { since: start, until: start + 60_000 });
+    expect(rows.map((r) => r.key)).toEqual(['gmail.test', 'slow.test']);
+    const [gmail, slow] = rows;
+    expect(gmail?.outcomes).toEqual({ delivered: 6, deferred: 2, bounced: 0, rejected: 0 });
+    expect(gmail?.deferralRate).toBe(0.25);
+    expect(gmail?.latency.RCPT?.count).toBe(8);
+    expect(gmail?.latency.RCPT?.p50).toBeCloseTo(9.7, 0);
+    expect(slow?.latency['.']?.p95).toBeGreaterThan(481 * 0.99);
+    expect(slow?.latency['.']?.p95).toBeLessThan(481 * 1.01);
+    const byMx = await providerSummary(db, { by: 'mx', key: 'mx1.gmail.test', since: start });
+    expect(byMx.map((r) => r.transactions)).toEqual([8]);
+    const byEgress = await summarize(db, 'egress', { since: start });
+    expect(byEgress.map((r) => [r.key, r.transactions])).toEqual([['198.51.100.7', 9]]);
+    const bySender = await summarize(db, 'sender-domain', { since: start, key: 'example.org' });
+    expect(bySender[0]?.latency.MAIL?.count).toBe(9);
+  });
+
+  it('purges what is older than the cutoff, in rounds', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-c' });
+    writer.start();
+    for (let i = 0; i < 5; i++)
+      writer.add(
+        sessionEvents({ nodeId: 'node-c', sessionId: `old-${i}`, startMs: T0 - 86_400_000 * 400 }),
+      );
+    await writer.close();
+    const result = await purgeOlderThan(db, { olderThan: T0 - 86_400_000 * 300, batchSize: 2 });
+    expect(result).toEqual({ sessions: 5, exchanges: 45, rounds: 3 });
+    expect(await findSessions(db, { nodeId: 'node-c' })).toEqual([]);
+    const left = await db
+      .selectFrom('transactions')
+      .select('session_id')
+      .where('node_id', '=', 'node-c')
+      .execute();
+    expect(left).toEqual([]);
+    expect(await findSessions(db, { nodeId: 'node-a', limit: 1 })).toHaveLength(1);
+  });
+});

@@ -1,0 +1,2 @@
+export type { SessionScript } from './session-events';
+export { sessionEvents } from './session-events';
