@@ -1,1 +1,11 @@
-export {};
+export { firewallRules } from './firewall-rules';
+export { loadConfig } from './load-config';
+export type { CliIo } from './run-cli';
+export { runCli } from './run-cli';
+export type { Daemon, StartDaemonOptions } from './run-daemon';
+export { startDaemon, warpdVersion } from './run-daemon';
+export type { ConfigIssue, ConfigValidation } from './validate-config';
+export { formatIssues, validateConfig } from './validate-config';
+export type { ListenAddress, PluginEntry, WarpdConfig } from './warpd-config';
+export type { WarpdErrorCode } from './warpd-error';
+export { WarpdError } from './warpd-error';

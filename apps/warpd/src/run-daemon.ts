@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { createHookBus, type HookBus, loadPlugins, type SessionEvent } from '@warp/hooks';
+import { getOriginalDestination } from '@warp/original-dst';
+import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
+import { type Logger, pino } from 'pino';
+import { DEFAULT_LISTEN, parseHostPort } from './listen-address';
+import type { WarpdConfig } from './warpd-config';
+import { WarpdError } from './warpd-error';
+
+/** A running daemon. */
+export interface Daemon {
+  relay: Relay;
+  bus: HookBus;
+  logger: Logger;
+  /** Bound addresses, as `host:port`. */
+  addresses: string[];
+  /** Graceful stop: relay first (sessions finish until the grace period), then plugins flush. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startDaemon}. */
+export interface StartDaemonOptions {
+  /** Directory that relative plugin paths resolve against (the config file's). */
+  configPath?: string;
+  /** Where logs go (default stdout). */
+  logDestination?: NodeJS.WritableStream;
+}
+
+const SECONDS: Record<keyof NonNullable<WarpdConfig['timeouts']>, keyof RelayTimeouts> = {
+  connect: 'connectMs',
+  greeting: 'greetingMs',
+  command: 'commandMs',
+  dataInit: 'dataInitMs',
+  dataBlock: 'dataBlockMs',
+  dataEnd: 'dataEndMs',
+  clientIdle: 'clientIdleMs',
+  tlsHandshake: 'tlsHandshakeMs',
+};
+
+function timeoutsOf(config: WarpdConfig): Partial<RelayTimeouts> {
+  const timeouts: Partial<RelayTimeouts> = {};
+  for (const [key, seconds] of Object.entries(config.timeouts ?? {})) {
+    timeouts[SECONDS[key as keyof typeof SECONDS]] = (seconds as number) * 1000;
+  }
+  return timeouts;
+}
+
+// What operators want in the log without a storage plugin: outcomes and trouble.
+function logEvent(logger: Logger, event: SessionEvent): void {
+  if (event.type === 'transaction.completed' || event.type === 'tls.failed')
+    logger.info({ event }, event.type);
+  else if (event.type === 'session.closed' && event.error) logger.warn({ event }, event.type);
+  else logger.debug({ event }, event.type);
+}
+
+/**
+ * Starts warpd from a validated configuration: plugins and hook bus, relay,
+ * listeners. Destinations come from SO_ORIGINAL_DST (`@warp/original-dst`)
+ * unless `fixedDestination` is set.
+ */
+export async function startDaemon(
+  config: WarpdConfig,
+  options: StartDaemonOptions = {},
+): Promise<Daemon> {
+  const nodeId = config.nodeId ?? hostname();
+  const logger = pino(
+    {
+      level: config.log?.level ?? 'info',
+      base: { nodeId },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    options.logDestination ?? process.stdout,
+  );
+  const plugins = await loadPlugins(config.plugins ?? [], {
+    baseDir: options.configPath ? dirname(options.configPath) : process.cwd(),
+    importModule: (specifier) => import(specifier),
+  });
+  const bus = createHookBus({ nodeId, plugins });
+  await bus.init();
+  const fixed = config.fixedDestination ? parseHostPort(config.fixedDestination) : undefined;
+  const relay = createRelay({
+    nodeId,
+    resolveDestination: fixed
+      ? () => ({ address: fixed.host, port: fixed.port })
+      : (socket) => getOriginalDestination(socket),
+    events: {
+      emit: (event) => {
+        bus.emit(event);
+        logEvent(logger, event);
+      },
+    },
+    egress: config.egress ?? [],
+    selectEgress: bus.has('selectEgress') ? (context) => bus.selectEgress(context) : undefined,
+    tls: config.tls?.policy ?? 'opportunistic',
+    tlsOptions: config.tls?.caFile ? { ca: readFileSync(config.tls.caFile) } : undefined,
+    tlsBrokenTtlMs: (config.tls?.brokenTtlSeconds ?? 3600) * 1000,
+    relayBdat: config.relayBdat ?? true,
+    maxSessions: config.maxSessions ?? 1000,
+    timeouts: timeoutsOf(config),
+  });
+  const addresses: string[] = [];
+  for (const listen of config.listen ?? [DEFAULT_LISTEN]) {
+    const { host, port } = parseHostPort(listen);
+    try {
+      const bound = await relay.listen(port, host);
+      addresses.push(
+        bound.family === 'IPv6'
+          ? `[${bound.address}]:${bound.port}`
+          : `${bound.address}:${bound.port}`,
+      );
+    } catch (error) {
+      await relay.close({ graceMs: 0 });
+      await bus.close();
+      throw new WarpdError(
+        'WARP_ERR_WARPD_LISTEN_FAILED',
+        `cannot listen on ${listen}: ${(error as Error).message}; is another warpd running?`,
+        error,
+      );
+    }
+  }
+  logger.info(
+    { addresses, plugins: bus.plugins, tls: config.tls?.policy ?? 'opportunistic' },
+    'warpd listening',
+  );
+  const graceMs = (config.shutdownGraceSeconds ?? 30) * 1000;
+  return {
+    relay,
+    bus,
+    logger,
+    addresses,
+    stop: async () => {
+      logger.info({ sessions: relay.sessionCount, graceMs }, 'warpd stopping');
+      await relay.close({ graceMs });
+      await bus.close();
+      logger.info('warpd stopped');
+    },
+  };
+}
+
+/** warpd's version, from its package.json. */
+export function warpdVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}

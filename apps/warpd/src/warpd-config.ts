@@ -1,0 +1,75 @@
+import type { tags } from 'typia';
+
+/** A `host:port` listen address; IPv6 in brackets (`[::1]:10025`). */
+export type ListenAddress = string & tags.Pattern<'^(\\[[0-9a-fA-F:.]+\\]|[0-9.]+):[0-9]{1,5}$'>;
+
+/** A plugin entry: a package name or a path, and its options. */
+export interface PluginEntry {
+  /** Package name (`@warp/plugin-file`) or path relative to the config file. */
+  use: string;
+  /** Options for the plugin's factory (the plugin validates them). */
+  options?: unknown;
+}
+
+/**
+ * warpd's configuration file (JSON). Every field is optional; unknown keys
+ * are errors (typos must not pass silently).
+ *
+ * @example
+ * ```json
+ * { "listen": ["127.0.0.1:10025"], "tls": { "policy": "opportunistic" },
+ *   "rules": { "mtaUser": "postfix" },
+ *   "plugins": [{ "use": "@warp/plugin-file", "options": { "path": "/var/log/warp/events.jsonl" } }] }
+ * ```
+ */
+export interface WarpdConfig {
+  /** Addresses to listen on (default `["127.0.0.1:10025"]`; add `[::1]:10025` for IPv6 REDIRECT). */
+  listen?: ListenAddress[] & tags.MinItems<1>;
+  /** Node id in events and logs (default: the host name). */
+  nodeId?: string & tags.MinLength<1>;
+  /** Source addresses towards the MX (one, or a pool); default: the kernel's choice. */
+  egress?: (string & (tags.Format<'ipv4'> | tags.Format<'ipv6'>))[];
+  tls?: {
+    /** `opportunistic` (default), `required` or `off`. */
+    policy?: 'opportunistic' | 'required' | 'off';
+    /** How long an MX stays marked TLS-broken after a failed handshake (default 3600). */
+    brokenTtlSeconds?: number & tags.Minimum<0>;
+    /** Extra CA certificates (PEM file) trusted when verifying MX certificates. */
+    caFile?: string;
+  };
+  /** Keep CHUNKING and relay BDAT by octet count (default true). */
+  relayBdat?: boolean;
+  /** Sessions above which new connections get `421 4.3.2` (default 1000). */
+  maxSessions?: number & tags.Type<'uint32'> & tags.Minimum<1>;
+  /** Timeouts in seconds; defaults follow RFC 5321 4.5.3.2. */
+  timeouts?: {
+    connect?: number & tags.Minimum<1>;
+    greeting?: number & tags.Minimum<1>;
+    command?: number & tags.Minimum<1>;
+    dataInit?: number & tags.Minimum<1>;
+    dataBlock?: number & tags.Minimum<1>;
+    dataEnd?: number & tags.Minimum<1>;
+    clientIdle?: number & tags.Minimum<1>;
+    tlsHandshake?: number & tags.Minimum<1>;
+  };
+  /** Seconds sessions get to finish on SIGTERM/SIGINT before `421` (default 30). */
+  shutdownGraceSeconds?: number & tags.Minimum<0>;
+  log?: {
+    /** pino level (default `info`). */
+    level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  };
+  /** Inputs of `warpd rules`. */
+  rules?: {
+    /** User whose outbound port-25 connections are redirected (default `postfix`). */
+    mtaUser?: string & tags.MinLength<1>;
+    /** Port the MTA connects to (default 25). */
+    smtpPort?: number & tags.Type<'uint32'> & tags.Minimum<1> & tags.Maximum<65535>;
+  };
+  /**
+   * A fixed destination instead of SO_ORIGINAL_DST (test setups without NAT).
+   * `host:port`.
+   */
+  fixedDestination?: ListenAddress;
+  /** Plugins, in order (observers and deciders). */
+  plugins?: PluginEntry[];
+}
