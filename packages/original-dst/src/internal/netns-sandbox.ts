@@ -1,14 +1,25 @@
 // Test support only (not exported by the package): a throw-away network
 // namespace with loopback up, the documentation addresses the tests dial, and
 // a way to run the probe fixture inside it.
-import { execFile, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { threadId } from 'node:worker_threads';
 
 const PREFIX = 'warp-odst-';
-const PROBE = fileURLToPath(new URL('../../test/fixtures/netns-probe.mjs', import.meta.url));
+const FIXTURES = new URL('../../test/fixtures/', import.meta.url);
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
+
+/** A fixture script in test/fixtures, run with tsx so that it imports the package from source. */
+export type Fixture = 'netns-probe' | 'tproxy-probe' | 'connect-probe';
+
+/** A fixture process still running in a namespace, read one JSON line at a time. */
+export interface RunningFixture {
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+}
 
 /** One probe run: a listener and a client inside the namespace. */
 export interface ProbePlan {
@@ -80,7 +91,8 @@ export class NetnsSandbox {
   /** Creates a namespace with `lo` up and `addresses` (CIDR) on it. */
   static create(addresses: readonly string[]): NetnsSandbox {
     created += 1;
-    const sandbox = new NetnsSandbox(`${PREFIX}${process.pid}-${created}`);
+    // threadId keeps names unique should vitest run test files in worker threads of one process.
+    const sandbox = new NetnsSandbox(`${PREFIX}${process.pid}-${threadId * 1000 + created}`);
     ip('netns', 'add', sandbox.name);
     try {
       ip('-n', sandbox.name, 'link', 'set', 'lo', 'up');
@@ -105,15 +117,39 @@ export class NetnsSandbox {
     });
   }
 
-  /** Runs the probe fixture in the namespace (tsx loads the package from source). */
-  async probe(plan: ProbePlan): Promise<ProbeOutcome> {
-    const args = ['netns', 'exec', this.name, process.execPath, '--import', 'tsx'];
-    const { stdout } = await run(
-      'ip',
-      [...args, '--conditions=source', PROBE, JSON.stringify(plan)],
-      { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 10_000 },
-    );
-    return JSON.parse(stdout.trim()) as ProbeOutcome;
+  private fixtureArgs(fixture: Fixture, plan: unknown): string[] {
+    const script = fileURLToPath(new URL(`${fixture}.mjs`, FIXTURES));
+    return [
+      'netns',
+      'exec',
+      this.name,
+      process.execPath,
+      '--import',
+      'tsx',
+      '--conditions=source',
+    ].concat(script, JSON.stringify(plan));
+  }
+
+  /** Runs a fixture to its end in the namespace and parses the JSON line it prints. */
+  async run<T>(fixture: Fixture, plan: unknown): Promise<T> {
+    const options = { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 10_000 } as const;
+    const { stdout } = await run('ip', this.fixtureArgs(fixture, plan), options);
+    return JSON.parse(stdout.trim()) as T;
+  }
+
+  /** Runs the probe fixture: a listener and a client in the namespace. */
+  probe(plan: ProbePlan): Promise<ProbeOutcome> {
+    return this.run<ProbeOutcome>('netns-probe', plan);
+  }
+
+  /** Starts a fixture that keeps running; the caller kills `child` when done. */
+  start(fixture: Fixture, plan: unknown): RunningFixture {
+    const child = spawn('ip', this.fixtureArgs(fixture, plan), {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+    return { child, lines };
   }
 
   /** Deletes the namespace (and with it its addresses and NAT rules). */
