@@ -1,3 +1,7 @@
 import { warpProject } from '../../tooling/vitest/project.ts';
 
-export default warpProject(import.meta.url, { name: 'plugin-mysql' });
+export default warpProject(import.meta.url, {
+  name: 'plugin-mysql',
+  typia: true,
+  testTimeout: 60_000,
+});

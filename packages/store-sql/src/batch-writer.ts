@@ -25,6 +25,11 @@ export interface BatchWriterOptions {
   spoolMaxBytes?: number;
   /** Pause between attempts while the database is unavailable, in ms. Default 1000. */
   retryIntervalMs?: number;
+  /**
+   * Run before the first write, and again before each attempt until it
+   * succeeds (migrations: a database that is down at start is prepared when it comes back).
+   */
+  prepare?: () => Promise<unknown>;
   /** Called with coded errors (`WARP_ERR_STORE_UNAVAILABLE`, `WARP_ERR_STORE_SPOOL_FULL`). */
   onError?: (error: WarpError) => void;
 }
@@ -64,8 +69,8 @@ const droppedChannel = channel('warp:store:dropped');
  */
 export class BatchWriter {
   readonly #db: Kysely<StoreDatabase>;
-  readonly #options: Required<Omit<BatchWriterOptions, 'spoolPath' | 'onError'>> &
-    Pick<BatchWriterOptions, 'onError'>;
+  readonly #options: Required<Omit<BatchWriterOptions, 'spoolPath' | 'onError' | 'prepare'>> &
+    Pick<BatchWriterOptions, 'onError' | 'prepare'>;
   readonly #spool: Spool | undefined;
   readonly #memo = new SessionMemo();
   readonly #prefix = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -79,6 +84,7 @@ export class BatchWriter {
   #written = 0;
   #dropped = 0;
   #unavailable = false;
+  #prepared = false;
   #closing = false;
   #running: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -219,6 +225,10 @@ export class BatchWriter {
 
   async #write(batch: SpooledBatch): Promise<boolean> {
     try {
+      if (!this.#prepared) {
+        await this.#options.prepare?.();
+        this.#prepared = true;
+      }
       let rows = this.#rows.get(batch);
       if (rows === undefined) {
         rows = eventRows(batch.events, this.#memo);

@@ -33,8 +33,8 @@ export type {
 } from './schema';
 export type { SpooledBatch } from './spool';
 export { Spool } from './spool';
-export type { StoreConnector, StorePlugin, StorePluginOptions } from './store-plugin';
-export { createStorePlugin } from './store-plugin';
+export type { StoreConnector, StoreHandle, StorePluginOptions } from './store-plugin';
+export { createStorePlugin, storeOf } from './store-plugin';
 export type {
   CommandLatency,
   SummaryDimension,

@@ -12,12 +12,12 @@ export interface StorePluginOptions extends Omit<BatchWriterOptions, 'nodeId' | 
   privacy?: PrivacyOptions;
   /** Delete data older than `maxAgeDays`, checked every `intervalMs` (default hourly). */
   retention?: { maxAgeDays: number; intervalMs?: number };
-  /** Run the schema migrations at init. Default true. */
+  /** Run the schema migrations before the first write. Default true. */
   migrate?: boolean;
 }
 
-/** A storage plugin: a {@link Plugin} that also opens its store for queries. */
-export interface StorePlugin extends Plugin {
+/** What a storage plugin opened, for queries and metrics: see {@link storeOf}. */
+export interface StoreHandle {
   /** The Kysely instance after `init()` (for the query functions), else `undefined`. */
   readonly db: Kysely<StoreDatabase> | undefined;
   /** Writer counters (zeros before `init()`). */
@@ -26,11 +26,31 @@ export interface StorePlugin extends Plugin {
   flush(): Promise<void>;
 }
 
+const handles = new WeakMap<Plugin, StoreHandle>();
+
+/**
+ * The store behind a storage plugin (`undefined` for any other plugin). A
+ * plugin object holds only the contract's keys, so its store is reached here.
+ *
+ * @example
+ * ```ts
+ * const plugin = sqliteStore({ path: 'warp.db' });
+ * await bus.init();
+ * const db = storeOf(plugin)?.db; // then findSessions(db, ...)
+ * ```
+ */
+export function storeOf(plugin: Plugin): StoreHandle | undefined {
+  return handles.get(plugin);
+}
+
 /** How a thin plugin package connects: open a Kysely instance, and close what it opened. */
 export interface StoreConnector {
-  open(): Kysely<StoreDatabase> | Promise<Kysely<StoreDatabase>>;
+  /** Open the database for node `nodeId` (called by `init()`). */
+  open(nodeId: string): Kysely<StoreDatabase> | Promise<Kysely<StoreDatabase>>;
   /** Release the connection (skip for an injected client the user owns). */
   close(db: Kysely<StoreDatabase>): Promise<void>;
+  /** The spool file when the options name none (`undefined`: no spool). */
+  defaultSpoolPath?(nodeId: string): string | undefined;
 }
 
 /** The session events a store keeps (notices are about plugins, not mail). */
@@ -54,28 +74,29 @@ export function createStorePlugin(
   name: string,
   options: StorePluginOptions,
   connector: StoreConnector,
-): StorePlugin {
+): Plugin {
   const privacy = createPrivacyFilter(options.privacy);
   let db: Kysely<StoreDatabase> | undefined;
   let writer: BatchWriter | undefined;
   let retention: NodeJS.Timeout | undefined;
-  return {
+  const plugin: Plugin = {
     name,
     apiVersion: 1,
     events: STORED_EVENTS,
-    get db() {
-      return db;
-    },
-    flush: () => writer?.flush() ?? Promise.resolve(),
-    stats: () =>
-      writer?.stats() ?? { written: 0, pending: 0, spoolBytes: 0, dropped: 0, unavailable: false },
     async init(context: PluginContext) {
-      db = await connector.open();
-      if (options.migrate ?? true) await migrateToLatest(db as Kysely<unknown>);
+      const opened = await connector.open(context.nodeId);
+      db = opened;
+      const spoolPath = options.spoolPath ?? connector.defaultSpoolPath?.(context.nodeId);
       writer = new BatchWriter(db, {
         ...options,
+        ...(spoolPath === undefined ? {} : { spoolPath }),
         nodeId: context.nodeId,
         onError: (error) => context.report(error),
+        // Migrations run before the first write, retried while the database is down,
+        // so a database that is unavailable at start does not stop warpd.
+        ...(options.migrate === false
+          ? {}
+          : { prepare: () => migrateToLatest(opened as Kysely<unknown>) }),
       });
       writer.start();
       const keep = options.retention;
@@ -101,4 +122,13 @@ export function createStorePlugin(
       },
     },
   };
+  handles.set(plugin, {
+    get db() {
+      return db;
+    },
+    flush: () => writer?.flush() ?? Promise.resolve(),
+    stats: () =>
+      writer?.stats() ?? { written: 0, pending: 0, spoolBytes: 0, dropped: 0, unavailable: false },
+  });
+  return plugin;
 }

@@ -1,0 +1,2 @@
+export type { SqliteOptions } from './sqlite-plugin';
+export { default, sqliteStore } from './sqlite-plugin';

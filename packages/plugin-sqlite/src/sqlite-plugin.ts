@@ -1,0 +1,59 @@
+import { checkOptions, definePlugin, type Plugin } from '@warp/hooks';
+import { createStorePlugin, type StorePluginOptions } from '@warp/store-sql';
+import Database from 'better-sqlite3';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import typia from 'typia';
+
+/** Options of the SQLite storage plugin. */
+export interface SqliteOptions extends StorePluginOptions {
+  /** The database file. Default `warp.db` in the working directory. */
+  path?: string;
+  /**
+   * A database you opened yourself (better-sqlite3, or anything with the
+   * subset kysely's `SqliteDatabase` declares). Used instead of `path`; you
+   * set its pragmas and close it.
+   */
+  database?: SqliteDatabase;
+}
+
+/** The part of {@link SqliteOptions} that can come from a configuration file. */
+type SqliteConfig = Omit<SqliteOptions, 'database'>;
+
+const validate = typia.createValidateEquals<SqliteConfig>();
+
+/**
+ * The SQLite storage plugin, typed: every session, transaction, exchange and
+ * TLS result in one file (WAL mode), written in batches off the relay's path.
+ * `default` export is the same factory wrapped by `definePlugin`; reach the
+ * store for queries with `storeOf(plugin)` from `@warp/store-sql`.
+ *
+ * @example
+ * ```ts
+ * const store = sqliteStore({ path: '/var/lib/warp/warp.db', retention: { maxAgeDays: 30 } });
+ * ```
+ * @throws PluginOptionsError `WARP_ERR_HOOKS_INVALID_OPTIONS` naming each wrong option.
+ */
+export function sqliteStore(input: SqliteOptions = {}): Plugin {
+  const isObject = typeof input === 'object' && input !== null;
+  const { database, ...config } = isObject ? input : { database: undefined };
+  const options = checkOptions('sqlite', validate(isObject ? config : input));
+  const path = options.path ?? 'warp.db';
+  return createStorePlugin('sqlite', options, {
+    defaultSpoolPath: () =>
+      database === undefined && path !== ':memory:' ? `${path}.spool` : undefined,
+    open() {
+      if (database !== undefined) return new Kysely({ dialect: new SqliteDialect({ database }) });
+      const file = new Database(path);
+      // WAL: readers (CLI, dashboard) never block the writer; NORMAL sync is
+      // durable across process crashes (not power loss), the trade-off the relay wants.
+      file.pragma('journal_mode = WAL');
+      file.pragma('synchronous = NORMAL');
+      file.pragma('busy_timeout = 5000');
+      return new Kysely({ dialect: new SqliteDialect({ database: file }) });
+    },
+    close: (db) => (database === undefined ? db.destroy() : Promise.resolve()),
+  });
+}
+
+/** The plugin factory warpd loads (`plugins: [{ use: '@warp/plugin-sqlite', options }]`). */
+export default definePlugin(sqliteStore);
