@@ -4,30 +4,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetnsSandbox } from './internal/netns-sandbox';
 
-const ADDRESSES = ['192.0.2.25/32', '192.0.2.26/32', '2001:db8::25/128', '2001:db8::26/128'];
+const ADDRESSES = [
+  '192.0.2.25/32',
+  '192.0.2.26/32',
+  '192.0.2.27/32',
+  '2001:db8::25/128',
+  '2001:db8::26/128',
+];
+/** The MTA's user in the owner-match rules: nobody, as root (the proxy) must not match. */
+const MTA_UID = 65534;
 
-// Port 25 is REDIRECTed to the listener on 10025; port 587 is DNATed to the
-// second local address, port 10026.
-const IPTABLES_RULES: ReadonlyArray<[string, string[]]> = [
-  ['iptables', ['-d', '192.0.2.25', '--dport', '25', '-j', 'REDIRECT', '--to-ports', '10025']],
-  ['ip6tables', ['-d', '2001:db8::25', '--dport', '25', '-j', 'REDIRECT', '--to-ports', '10025']],
-  [
-    'iptables',
-    ['-d', '192.0.2.25', '--dport', '587', '-j', 'DNAT', '--to-destination', '192.0.2.26:10026'],
-  ],
-  [
-    'ip6tables',
-    [
-      '-d',
-      '2001:db8::25',
-      '--dport',
-      '587',
-      '-j',
-      'DNAT',
-      '--to-destination',
-      '[2001:db8::26]:10026',
-    ],
-  ],
+// Appended to `-t nat -A OUTPUT -p tcp`. Port 25 is REDIRECTed to the listener
+// on 10025; port 587 is DNATed to the second local address, port 10026;
+// 192.0.2.27 port 25 is redirected only for the MTA's user (owner match).
+const IPTABLES_RULES = [
+  'iptables -d 192.0.2.25 --dport 25 -j REDIRECT --to-ports 10025',
+  'ip6tables -d 2001:db8::25 --dport 25 -j REDIRECT --to-ports 10025',
+  'iptables -d 192.0.2.25 --dport 587 -j DNAT --to-destination 192.0.2.26:10026',
+  'ip6tables -d 2001:db8::25 --dport 587 -j DNAT --to-destination [2001:db8::26]:10026',
+  `iptables -d 192.0.2.27 --dport 25 -m owner --uid-owner ${MTA_UID} -j REDIRECT --to-ports 10025`,
 ];
 
 const NFT_RULES = `
@@ -36,6 +31,7 @@ table ip warp_nat {
     type nat hook output priority -100;
     ip daddr 192.0.2.25 tcp dport 25 redirect to :10025
     ip daddr 192.0.2.25 tcp dport 587 dnat to 192.0.2.26:10026
+    ip daddr 192.0.2.27 tcp dport 25 meta skuid ${MTA_UID} redirect to :10025
   }
 }
 table ip6 warp_nat {
@@ -63,7 +59,8 @@ beforeAll(() => {
   NetnsSandbox.assertUsable();
   NetnsSandbox.removeStale();
   sandboxes.iptables = NetnsSandbox.create(ADDRESSES);
-  for (const [command, match] of IPTABLES_RULES) {
+  for (const rule of IPTABLES_RULES) {
+    const [command = '', ...match] = rule.split(' ');
     sandboxes.iptables.exec(command, ['-t', 'nat', '-A', 'OUTPUT', '-p', 'tcp', ...match]);
   }
   sandboxes.nft = NetnsSandbox.create(ADDRESSES);
@@ -71,17 +68,7 @@ beforeAll(() => {
   sandboxes.plain = NetnsSandbox.create(ADDRESSES);
 });
 
-afterAll(() => {
-  const failures: unknown[] = [];
-  for (const each of Object.values(sandboxes)) {
-    try {
-      each?.delete();
-    } catch (error) {
-      failures.push(error);
-    }
-  }
-  if (failures.length > 0) throw new AggregateError(failures, 'cannot delete test namespaces');
-});
+afterAll(() => NetnsSandbox.deleteAll(Object.values(sandboxes)));
 
 describe.each(['iptables', 'nft'] as const)('getOriginalDestination with %s rules', (rules) => {
   it('returns the IPv4 address and port of a REDIRECTed connection', async () => {
@@ -159,6 +146,26 @@ describe.each(['iptables', 'nft'] as const)('getOriginalDestination with %s rule
     expect(outcome.error?.message).toContain(
       `original destination is this listener itself (${host} port 10025)`,
     );
+  });
+});
+
+describe.each(['iptables', 'nft'] as const)('an owner-matched %s rule', (rules) => {
+  it("redirects the MTA user's connection to the proxy", async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '127.0.0.1', port: 10025 },
+      connect: { host: '192.0.2.27', port: 25 },
+      clientUid: MTA_UID,
+    });
+    expect(outcome.destination).toEqual({ address: '192.0.2.27', port: 25, family: 4 });
+  });
+
+  it("leaves the proxy's own connection to port 25 alone, so it reaches the real MX", async () => {
+    const outcome = await sandbox(rules).probe({
+      listen: { host: '192.0.2.27', port: 25 },
+      connect: { host: '192.0.2.27', port: 25 },
+    });
+    expect(outcome.local).toEqual({ address: '192.0.2.27', port: 25 });
+    expect(outcome.error).toMatchObject({ code: 'WARP_ERR_ORIGINAL_DST_NOT_REDIRECTED' });
   });
 });
 

@@ -61,10 +61,7 @@ beforeAll(() => {
   }
 });
 
-afterAll(() => {
-  client?.delete();
-  proxy?.delete();
-});
+afterAll(() => NetnsSandbox.deleteAll([client, proxy]));
 
 async function nextLine(fixture: RunningFixture): Promise<unknown> {
   const { value, done } = await fixture.lines.next();

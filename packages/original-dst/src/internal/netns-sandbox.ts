@@ -27,6 +27,8 @@ export interface ProbePlan {
   connect: { host: string; port: number };
   /** Pass the raw fd instead of the net.Socket. */
   passFd?: boolean;
+  /** Connect from a child process running as this uid (and gid), for owner-match rules. */
+  clientUid?: number;
 }
 
 /** What the probe prints: the API's answer on the accepted socket. */
@@ -150,6 +152,19 @@ export class NetnsSandbox {
     });
     const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
     return { child, lines };
+  }
+
+  /** Deletes every sandbox given, all of them even when one fails, then reports failures. */
+  static deleteAll(sandboxes: ReadonlyArray<NetnsSandbox | undefined>): void {
+    const failures: unknown[] = [];
+    for (const sandbox of sandboxes) {
+      try {
+        sandbox?.delete();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, 'cannot delete test namespaces');
   }
 
   /** Deletes the namespace (and with it its addresses and NAT rules). */
