@@ -70,68 +70,89 @@ beforeAll(() => {
 
 afterAll(() => NetnsSandbox.deleteAll(Object.values(sandboxes)));
 
+/** A redirected connection: where the probe listens and dials, and what it must read back. */
+interface RedirectCase {
+  does: string;
+  listen: { host: string; port: number };
+  dial: { host: string; port: number };
+  /** The accepted socket's local address as Node reports it. */
+  local: string;
+  family: 4 | 6;
+  passFd?: boolean;
+  clientUid?: number;
+}
+
+const REDIRECT_V4 = {
+  listen: { host: '127.0.0.1', port: 10025 },
+  dial: { host: '192.0.2.25', port: 25 },
+};
+const REDIRECT_V6 = {
+  listen: { host: '::1', port: 10025 },
+  dial: { host: '2001:db8::25', port: 25 },
+};
+
+const REDIRECT_CASES: RedirectCase[] = [
+  {
+    does: 'the IPv4 destination of a REDIRECTed connection',
+    ...REDIRECT_V4,
+    local: '127.0.0.1',
+    family: 4,
+  },
+  {
+    does: 'the IPv6 destination of a REDIRECTed connection',
+    ...REDIRECT_V6,
+    local: '::1',
+    family: 6,
+  },
+  {
+    does: 'an IPv4 destination for a v4-mapped connection on a dual-stack listener',
+    ...REDIRECT_V4,
+    listen: { host: '::', port: 10025 },
+    local: '::ffff:127.0.0.1',
+    family: 4,
+  },
+  {
+    does: 'the IPv6 destination on a dual-stack listener',
+    ...REDIRECT_V6,
+    listen: { host: '::', port: 10025 },
+    local: '::1',
+    family: 6,
+  },
+  {
+    does: 'the pre-DNAT destination of a connection DNATed to a second local IPv4 address',
+    listen: { host: '192.0.2.26', port: 10026 },
+    dial: { host: '192.0.2.25', port: 587 },
+    local: '192.0.2.26',
+    family: 4,
+  },
+  {
+    does: 'the pre-DNAT destination of a connection DNATed to a second local IPv6 address',
+    listen: { host: '2001:db8::26', port: 10026 },
+    dial: { host: '2001:db8::25', port: 587 },
+    local: '2001:db8::26',
+    family: 6,
+  },
+  {
+    does: 'the destination read from a raw file descriptor',
+    ...REDIRECT_V4,
+    local: '127.0.0.1',
+    family: 4,
+    passFd: true,
+  },
+];
+
+async function expectRedirected(rules: 'iptables' | 'nft', kase: RedirectCase): Promise<void> {
+  const { listen, dial, passFd, clientUid } = kase;
+  const outcome = await sandbox(rules).probe({ listen, connect: dial, passFd, clientUid });
+  expect(outcome.local).toEqual({ address: kase.local, port: listen.port });
+  expect(outcome.destination).toEqual({ address: dial.host, port: dial.port, family: kase.family });
+}
+
 describe.each(['iptables', 'nft'] as const)('getOriginalDestination with %s rules', (rules) => {
-  it('returns the IPv4 address and port of a REDIRECTed connection', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '127.0.0.1', port: 10025 },
-      connect: { host: '192.0.2.25', port: 25 },
-    });
-    expect(outcome).toMatchObject({ ok: true, local: { address: '127.0.0.1', port: 10025 } });
-    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
-  });
-
-  it('returns the IPv6 address and port of a REDIRECTed connection', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '::1', port: 10025 },
-      connect: { host: '2001:db8::25', port: 25 },
-    });
-    expect(outcome).toMatchObject({ ok: true, local: { address: '::1', port: 10025 } });
-    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 25, family: 6 });
-  });
-
-  it('returns an IPv4 destination for a v4-mapped connection on a dual-stack listener', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '::', port: 10025 },
-      connect: { host: '192.0.2.25', port: 25 },
-    });
-    expect(outcome.local).toEqual({ address: '::ffff:127.0.0.1', port: 10025 });
-    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
-  });
-
-  it('returns the IPv6 destination on a dual-stack listener', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '::', port: 10025 },
-      connect: { host: '2001:db8::25', port: 25 },
-    });
-    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 25, family: 6 });
-  });
-
-  it('returns the pre-DNAT destination of a connection DNATed to a second local IPv4 address', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '192.0.2.26', port: 10026 },
-      connect: { host: '192.0.2.25', port: 587 },
-    });
-    expect(outcome).toMatchObject({ ok: true, local: { address: '192.0.2.26', port: 10026 } });
-    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 587, family: 4 });
-  });
-
-  it('returns the pre-DNAT destination of a connection DNATed to a second local IPv6 address', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '2001:db8::26', port: 10026 },
-      connect: { host: '2001:db8::25', port: 587 },
-    });
-    expect(outcome).toMatchObject({ ok: true, local: { address: '2001:db8::26', port: 10026 } });
-    expect(outcome.destination).toEqual({ address: '2001:db8::25', port: 587, family: 6 });
-  });
-
-  it('reads the destination from a raw file descriptor', async () => {
-    const outcome = await sandbox(rules).probe({
-      listen: { host: '127.0.0.1', port: 10025 },
-      connect: { host: '192.0.2.25', port: 25 },
-      passFd: true,
-    });
-    expect(outcome.destination).toEqual({ address: '192.0.2.25', port: 25, family: 4 });
-  });
+  // [title, case] pairs: vitest quotes and truncates $does, not a %s title.
+  it.each(REDIRECT_CASES.map((kase) => [kase.does, kase] as const))('returns %s', (_, kase) =>
+    expectRedirected(rules, kase),
+  );
 
   it.each([
     ['IPv4', '127.0.0.1'],
@@ -150,14 +171,15 @@ describe.each(['iptables', 'nft'] as const)('getOriginalDestination with %s rule
 });
 
 describe.each(['iptables', 'nft'] as const)('an owner-matched %s rule', (rules) => {
-  it("redirects the MTA user's connection to the proxy", async () => {
-    const outcome = await sandbox(rules).probe({
+  it("redirects the MTA user's connection to the proxy", () =>
+    expectRedirected(rules, {
+      does: 'owner match',
       listen: { host: '127.0.0.1', port: 10025 },
-      connect: { host: '192.0.2.27', port: 25 },
+      dial: { host: '192.0.2.27', port: 25 },
+      local: '127.0.0.1',
+      family: 4,
       clientUid: MTA_UID,
-    });
-    expect(outcome.destination).toEqual({ address: '192.0.2.27', port: 25, family: 4 });
-  });
+    }));
 
   it("leaves the proxy's own connection to port 25 alone, so it reaches the real MX", async () => {
     const outcome = await sandbox(rules).probe({
