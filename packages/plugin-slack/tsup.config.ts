@@ -1,3 +1,4 @@
+import typia from '@typia/unplugin/esbuild';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -7,4 +8,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  esbuildPlugins: [typia()],
 });

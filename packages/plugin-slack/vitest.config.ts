@@ -1,3 +1,3 @@
 import { warpProject } from '../../tooling/vitest/project.ts';
 
-export default warpProject(import.meta.url, { name: 'plugin-slack' });
+export default warpProject(import.meta.url, { name: 'plugin-slack', typia: true });
