@@ -72,3 +72,15 @@ export function feedServer(chunks: Buffer[], options: ReplyParserOptions = {}): 
   const parser = new ReplyParser(options);
   return chunks.flatMap((chunk) => parser.push(chunk));
 }
+
+/** Test support: a canonical string of events (Buffers as latin1) for fast equality checks. */
+export function canonical(events: readonly object[]): string {
+  return JSON.stringify(events, (_key, value: unknown) =>
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: unknown }).type === 'Buffer' &&
+    'data' in value
+      ? Buffer.from((value as { data: number[] }).data).toString('latin1')
+      : value,
+  );
+}
