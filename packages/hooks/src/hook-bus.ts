@@ -106,11 +106,13 @@ export function createHookBus(options: HookBusOptions): HookBus {
   const observers = registered.filter((entry) => entry.queue !== null);
 
   function dispatch(event: WarpEvent): void {
-    for (const { plugin, queue, accepts } of observers) {
+    // Notices about a plugin go to the others: it may be failing on
+    // everything, or its full queue would drop its own drop notice.
+    const about = NOTICE_TYPES.has(event.type) ? (event as { plugin: string }).plugin : null;
+    for (let i = 0; i < observers.length; i++) {
+      const { plugin, queue, accepts } = observers[i]!;
       if (accepts !== null && !accepts.has(event.type)) continue;
-      // Notices about a plugin go to the others: it may be failing on
-      // everything, or its full queue would drop its own drop notice.
-      if ('plugin' in event && event.plugin === plugin.name) continue;
+      if (about === plugin.name) continue;
       queue!.push(event);
     }
   }
