@@ -87,7 +87,10 @@ export class BatchWriter {
   #prepared = false;
   #closing = false;
   #running: Promise<void> | undefined;
+  /** Ends the current sleep when it waits for events (not when it waits to retry). */
   #wake: (() => void) | undefined;
+  /** Ends the current sleep, whatever it waits for (close). */
+  #interrupt: (() => void) | undefined;
   #idle: Array<() => void> = [];
 
   constructor(db: Kysely<StoreDatabase>, options: BatchWriterOptions) {
@@ -113,10 +116,14 @@ export class BatchWriter {
   /** Queue events. Never blocks, never throws. */
   add(events: readonly WarpEvent[]): void {
     if (this.#closing) return;
-    if (this.#pending.length === 0) this.#oldestAt = performance.now();
+    const wasEmpty = this.#pending.length === 0;
+    if (wasEmpty) this.#oldestAt = performance.now();
     for (const event of events) this.#pending.push(event);
     if (this.#pending.length > this.#options.maxPendingEvents) this.#spill();
-    if (this.#pending.length >= this.#options.batchSize) this.#wake?.();
+    // Wake the pump to start the flush interval, to write a full batch, or to replay the spool.
+    if (wasEmpty || this.#pending.length === 0 || this.#pending.length >= this.#options.batchSize) {
+      this.#wake?.();
+    }
   }
 
   /** Resolves when everything added so far is in the database (or counted as dropped). */
@@ -129,7 +136,7 @@ export class BatchWriter {
   /** Write what is queued (spooling it if the database is unavailable) and stop. */
   async close(): Promise<void> {
     this.#closing = true;
-    this.#wake?.();
+    this.#interrupt?.();
     await this.#running;
     if (this.#retry) this.#spool?.prepend(this.#retry);
     this.#retry = undefined;
@@ -195,7 +202,7 @@ export class BatchWriter {
       if (!(await this.#write(batch.batch))) {
         if (batch.source === 'memory') this.#retry = batch.batch;
         if (this.#closing) return;
-        await this.#sleep(this.#options.retryIntervalMs);
+        await this.#sleep(this.#options.retryIntervalMs, false);
         continue;
       }
       if (batch.source === 'spool') this.#spool?.advance(batch.bytes);
@@ -259,18 +266,18 @@ export class BatchWriter {
     }
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, wakeable = true): Promise<void> {
     return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        this.#interrupt = undefined;
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       timer.unref();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = undefined;
-        done();
-      };
+      this.#interrupt = done;
+      this.#wake = wakeable ? done : undefined;
     });
   }
 }
