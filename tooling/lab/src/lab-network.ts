@@ -1,0 +1,61 @@
+import { run, runIn } from './run-command';
+
+/** The lab's addresses: documentation ranges only (RFC 5737). */
+export const LAB_ADDRESSES = { sender: '192.0.2.10', mx: '198.51.100.25' } as const;
+
+/** Two network namespaces joined by a veth pair: a sending host and an MX host. */
+export interface LabNetwork {
+  sender: string;
+  mx: string;
+  destroy(): Promise<void>;
+}
+
+/**
+ * Creates `warp-lab-snd-<tag>` (192.0.2.10) and `warp-lab-mx-<tag>`
+ * (198.51.100.25), linked by a veth pair with on-link routes to each other.
+ * Nothing else is reachable from them.
+ */
+export async function createLabNetwork(tag: string): Promise<LabNetwork> {
+  const sender = `warp-lab-snd-${tag}`;
+  const mx = `warp-lab-mx-${tag}`;
+  const network: LabNetwork = {
+    sender,
+    mx,
+    destroy: async () => {
+      for (const ns of [sender, mx]) await run('ip', ['netns', 'delete', ns]).catch(() => {});
+    },
+  };
+  try {
+    await run('ip', ['netns', 'add', sender]);
+    await run('ip', ['netns', 'add', mx]);
+    const vethSender = `wl${tag}s`.slice(0, 15);
+    const vethMx = `wl${tag}m`.slice(0, 15);
+    await run('ip', [
+      'link',
+      'add',
+      vethSender,
+      'netns',
+      sender,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      vethMx,
+      'netns',
+      mx,
+    ]);
+    for (const [ns, dev, address, peerNet] of [
+      [sender, vethSender, `${LAB_ADDRESSES.sender}/24`, '198.51.100.0/24'],
+      [mx, vethMx, `${LAB_ADDRESSES.mx}/24`, '192.0.2.0/24'],
+    ] as const) {
+      await runIn(ns, 'ip', ['link', 'set', 'lo', 'up']);
+      await runIn(ns, 'ip', ['addr', 'add', address, 'dev', dev]);
+      await runIn(ns, 'ip', ['link', 'set', dev, 'up']);
+      await runIn(ns, 'ip', ['route', 'add', peerNet, 'dev', dev]);
+    }
+  } catch (error) {
+    await network.destroy();
+    throw error;
+  }
+  return network;
+}

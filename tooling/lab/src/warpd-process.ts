@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  createWriteStream,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, runIn } from './run-command';
+
+const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+const WARPD_DIR = join(REPO, 'apps/warpd');
+/** The lab's warpd build: warpd with the workspace packages bundled from source. */
+export const WARPD_BUNDLE = join(WARPD_DIR, 'dist/warpd-lab.js');
+
+function newest(dir: string): number {
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? newest(path) : statSync(path).mtimeMs;
+    }),
+  );
+}
+
+/** Whether a package's dist is missing or older than its src. */
+function isStale(packageDir: string): boolean {
+  const built = join(packageDir, 'dist/index.js');
+  return !existsSync(built) || statSync(built).mtimeMs < newest(join(packageDir, 'src'));
+}
+
+/**
+ * Builds warpd for the lab: `@warp/*` sources bundled with the typia
+ * transform (no per-package build needed), except the native
+ * `@warp/original-dst`, built with its own script when its dist is missing.
+ * Output sits in apps/warpd/dist so pino and the addon resolve from there.
+ */
+export async function buildWarpd(): Promise<string> {
+  if (isStale(join(REPO, 'packages/original-dst'))) {
+    await run('pnpm', ['--dir', REPO, '--filter', '@warp/original-dst', 'build'], {
+      timeoutMs: 300_000,
+    });
+  }
+  const sources = [
+    join(WARPD_DIR, 'src'),
+    ...readdirSync(join(REPO, 'packages')).map((name) => join(REPO, 'packages', name, 'src')),
+  ];
+  const newestSource = Math.max(...sources.filter((dir) => existsSync(dir)).map(newest));
+  if (existsSync(WARPD_BUNDLE) && statSync(WARPD_BUNDLE).mtimeMs > newestSource)
+    return WARPD_BUNDLE;
+  // Several test runs may build at once: build aside, then rename (atomic).
+  const aside = join(WARPD_DIR, 'dist', `lab-build-${process.pid}`);
+  const { build } = await import('tsup');
+  const { default: typia } = await import('@typia/unplugin/esbuild');
+  await build({
+    entry: { 'warpd-lab': join(WARPD_DIR, 'src/cli.ts') },
+    outDir: aside,
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    dts: false,
+    clean: false,
+    silent: true,
+    splitting: false,
+    outExtension: () => ({ js: '.js' }),
+    tsconfig: join(REPO, 'tsconfig.base.json'),
+    noExternal: [/^@warp\/(?!original-dst)/],
+    external: ['@warp/original-dst', 'pino', 'typia'],
+    esbuildPlugins: [typia()],
+    esbuildOptions(options) {
+      options.conditions = ['source', 'module', 'node'];
+    },
+  });
+  renameSync(join(aside, 'warpd-lab.js'), WARPD_BUNDLE);
+  rmSync(aside, { recursive: true, force: true });
+  return WARPD_BUNDLE;
+}
+
+/** A warpd started inside a namespace. */
+export interface WarpdProcess {
+  child: ChildProcess;
+  logPath: string;
+  /** Parsed JSON log lines so far. */
+  logs(): Array<Record<string, unknown>>;
+  /** SIGTERM, then wait for the exit (SIGKILL after `graceMs` more). */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL now (a crash). */
+  kill(): Promise<void>;
+}
+
+/** Writes `config` to `dir/warpd.json`, applies `warpd rules` (iptables) in `ns` once, and starts warpd there. */
+export async function startWarpd(
+  ns: string,
+  dir: string,
+  config: Record<string, unknown>,
+  options: { applyRules?: boolean } = {},
+): Promise<WarpdProcess> {
+  const configPath = join(dir, 'warpd.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  if (options.applyRules ?? true) {
+    const rules = (await run(process.execPath, [WARPD_BUNDLE, 'rules', '-c', configPath])).stdout;
+    for (const line of rules.split('\n').filter((l) => l.startsWith('iptables '))) {
+      const [file, ...args] = line.split(' ');
+      await runIn(ns, file as string, args);
+    }
+  }
+  const logPath = join(dir, `warpd-${Date.now()}.log`);
+  const log = createWriteStream(logPath);
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', ns, process.execPath, WARPD_BUNDLE, 'run', '-c', configPath],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const logs = () =>
+    existsSync(logPath)
+      ? readFileSync(logPath, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+      : [];
+  const deadline = Date.now() + 20_000;
+  while (!logs().some((l) => l.msg === 'warpd listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(
+        `[warp] [lab] warpd did not start: ${existsSync(logPath) ? readFileSync(logPath, 'utf8') : '(no log)'}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    logPath,
+    logs,
+    stop: async (graceMs = 10_000) => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs + 5_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
