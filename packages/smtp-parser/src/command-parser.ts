@@ -178,7 +178,8 @@ export class CommandParser {
         limit: this.lines.limit,
       });
     } else if (status === LINE) {
-      const command = parseCommandLine(this.lines.line, this.lines.lineOffset);
+      const { lineBuffer, lineStart, lineEnd, lineOffset } = this.lines;
+      const command = parseCommandLine(lineBuffer, lineStart, lineEnd, lineOffset);
       events.push({ type: 'command', command });
       this.afterCommand(command, events);
     }
@@ -186,12 +187,14 @@ export class CommandParser {
   }
 
   private afterCommand(command: Command, events: ClientEvent[]): void {
-    const { verb, argument, raw } = command;
-    if (verb === 'DATA' && argument === '') {
+    const { verb } = command;
+    const bare = (command as Command & { bare?: boolean }).bare;
+    if (verb === 'DATA' && bare) {
+      const { raw } = command;
       this.dataBefore = [raw.length > 1 ? raw[raw.length - 2]! : -1, raw[raw.length - 1]!];
       if (this.autoStartData) this.enterData();
       else this.state = 'data-pending';
-    } else if (verb === 'STARTTLS' && argument === '') {
+    } else if (verb === 'STARTTLS' && bare) {
       this.state = 'starttls-pending';
     } else if (command.bdat) {
       this.bdatCommand = command;

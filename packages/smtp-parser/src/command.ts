@@ -87,9 +87,13 @@ export interface BdatArgument {
 }
 
 /**
- * One command line from the client, parsed.
- * `raw` is a view into the bytes you pushed (not a copy): the parser never
- * changes bytes, relay `raw` or cut your chunk with `offset`/`length`.
+ * One command line from the client, parsed. `verb`, `offset`, `length`,
+ * `ending` and `bdat` are set at once; `raw`, `argument`, `envelope` and
+ * `issues` are worked out on first read (getters on the parser's objects;
+ * `JSON.stringify` gives every field), so code that only looks at verbs pays
+ * for nothing else. `raw` is a view into the bytes you pushed (not a copy):
+ * the parser never changes bytes, relay `raw` or cut your chunk with
+ * `offset`/`length`.
  */
 export interface Command {
   /** Upper-cased verb (`MAIL`, `RCPT`, `EHLO`...); `''` for an empty line. */

@@ -17,7 +17,10 @@ export const SKIPPED = 3;
 export class LineAssembler {
   /** What the last {@link LineAssembler.next} call found: NEED_MORE, LINE, TOO_LONG or SKIPPED. */
   status = NEED_MORE;
-  line: Buffer = Buffer.alloc(0);
+  /** The buffer holding the complete line, from `lineStart` to `lineEnd` (ending included). */
+  lineBuffer: Buffer = Buffer.alloc(0);
+  lineStart = 0;
+  lineEnd = 0;
   lineOffset = 0;
   private pieces: Buffer[] = [];
   private size = 0;
@@ -54,17 +57,21 @@ export class LineAssembler {
     }
     const end = lf + 1;
     if (this.size === 0) {
-      this.line = buf.subarray(i, end);
+      this.lineBuffer = buf;
+      this.lineStart = i;
+      this.lineEnd = end;
       this.lineOffset = base + i;
     } else {
       this.pieces.push(buf.subarray(i, end));
-      this.line = Buffer.concat(this.pieces, this.size + end - i);
+      this.lineBuffer = Buffer.concat(this.pieces, this.size + end - i);
+      this.lineStart = 0;
+      this.lineEnd = this.lineBuffer.length;
       this.lineOffset = this.start;
       this.pieces = [];
       this.size = 0;
     }
-    const content =
-      this.line.length - (this.line.length > 1 && this.line[this.line.length - 2] === 13 ? 2 : 1);
+    const length = this.lineEnd - this.lineStart;
+    const content = length - (length > 1 && this.lineBuffer[this.lineEnd - 2] === 13 ? 2 : 1);
     if (content > this.limit) {
       this.skipping = false;
       this.status = TOO_LONG;
@@ -72,6 +79,11 @@ export class LineAssembler {
     }
     this.status = LINE;
     return end;
+  }
+
+  /** The complete line as a view (ending included). */
+  get line(): Buffer {
+    return this.lineBuffer.subarray(this.lineStart, this.lineEnd);
   }
 
   /** Drops any partial line. */
