@@ -3,6 +3,11 @@ const WARP_ERROR = Symbol.for('warp.error');
 /** Error codes thrown by @warp/smtp-parser (only for caller mistakes, never for wire input). */
 export type SmtpParserErrorCode = 'WARP_ERR_SMTP_INVALID_INPUT' | 'WARP_ERR_SMTP_PARSER_STATE';
 
+const CODES: ReadonlySet<string> = new Set<SmtpParserErrorCode>([
+  'WARP_ERR_SMTP_INVALID_INPUT',
+  'WARP_ERR_SMTP_PARSER_STATE',
+]);
+
 /**
  * Error thrown by @warp/smtp-parser when the caller misuses the API (a serializer
  * given a CR or LF inside a field, `startData()` while no DATA is pending).
@@ -27,8 +32,7 @@ export class SmtpParserError extends Error {
       typeof error === 'object' &&
       error !== null &&
       (error as Record<symbol, unknown>)[WARP_ERROR] === true &&
-      typeof (error as { code?: unknown }).code === 'string' &&
-      (error as { code: string }).code.startsWith('WARP_ERR_SMTP_')
+      CODES.has((error as { code?: unknown }).code as string)
     );
   }
 }
