@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MessageContent, RelayVerdict } from './deciders';
 import type { WarpEvent } from './events';
@@ -19,6 +20,14 @@ const mail = {
   transaction: 1,
 };
 const rcpt = { ...mail, recipient: 'bob@example.net', acceptedRecipients: [] };
+const relayContext = (message: MessageContent) => ({
+  ...session,
+  helo: 'mta',
+  sender: 'a@example.org',
+  recipients: ['b@example.net'],
+  transaction: 1,
+  message,
+});
 const pause = { code: 451, enhanced: '4.7.1', text: 'sender paused' };
 
 function plugin(name: string, hooks: PluginHooks): Plugin {
@@ -154,14 +163,7 @@ describe('createHookBus deciders', () => {
         }),
       });
     const original = memoryMessage(Buffer.from('Subject: hi\r\n\r\nbody\r\n'));
-    const context = {
-      ...session,
-      helo: 'mta',
-      sender: 'a@example.org',
-      recipients: ['b@example.net'],
-      transaction: 1,
-      message: original,
-    };
+    const context = relayContext(original);
     await withBus([addHeader('one'), addHeader('two')], async (bus) => {
       const result = await bus.beforeRelay(context);
       expect(result.action).toBe('relay');
@@ -185,7 +187,7 @@ describe('createHookBus deciders', () => {
       });
     });
     await withBus([], async (bus) => {
-      expect(await bus.beforeRelay(context)).toEqual({
+      expect(await bus.beforeRelay(context)).toMatchObject({
         action: 'relay',
         message: original,
         replacedBy: [],
@@ -194,15 +196,41 @@ describe('createHookBus deciders', () => {
     });
   });
 
+  it('spools large replacements to files and removes each one once superseded or disposed', async () => {
+    const locations: string[] = [];
+    const streamer = (name: string) =>
+      plugin(name, {
+        beforeRelay: async ({ message }) => {
+          if (message.size > 0) locations.push((message as { location?: string }).location ?? '');
+          async function* content() {
+            yield Buffer.from(`X-${name}: yes\r\n`);
+            yield Buffer.from('x'.repeat(100));
+          }
+          return { action: 'replace', content: content() };
+        },
+      });
+    const bus = createHookBus({
+      nodeId: 'n',
+      plugins: [streamer('one'), streamer('two')],
+      spoolMemoryLimit: 10,
+    });
+    await bus.init();
+    const message = memoryMessage(Buffer.from('Subject: hi\r\n'));
+    const context = relayContext(message);
+    const result = await bus.beforeRelay(context);
+    await bus.close();
+    if (result.action !== 'relay') throw new Error('expected relay');
+    const final = (result.message as unknown as { location: string }).location;
+    expect(locations).toEqual(['memory', expect.stringContaining('warp-spool-')]);
+    expect(existsSync(locations[1]!)).toBe(false);
+    expect(existsSync(final)).toBe(true);
+    expect(await text(result.message)).toBe(`X-two: yes\r\n${'x'.repeat(100)}`);
+    await result.dispose();
+    expect(existsSync(final)).toBe(false);
+  });
+
   it('relays unchanged when beforeRelay is too slow', async () => {
-    const context = {
-      ...session,
-      helo: 'mta',
-      sender: '',
-      recipients: ['b@example.net'],
-      transaction: 1,
-      message: memoryMessage(Buffer.from('x\r\n')),
-    };
+    const context = relayContext(memoryMessage(Buffer.from('x\r\n')));
     const notices = await withBus(
       [plugin('stuck', { beforeRelay: () => new Promise(() => undefined) })],
       async (bus) => {

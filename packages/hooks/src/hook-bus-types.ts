@@ -64,6 +64,8 @@ export type RelayResult =
       readonly message: MessageContent;
       /** Plugins that replaced the content, in order. */
       readonly replacedBy: readonly string[];
+      /** Release a replacement (its temporary file); the original is the caller's. Call once relayed. */
+      dispose(): Promise<void>;
     }
   | { readonly action: 'reject'; readonly reply: Reply; readonly plugin: string };
 

@@ -155,7 +155,12 @@ export function createHookBus(options: HookBusOptions): HookBus {
       state = 'open';
     },
     emit(event: SessionEvent) {
-      if (state === 'open') dispatch(event);
+      if (state !== 'open') return;
+      try {
+        dispatch(event);
+      } catch {
+        // Only a malformed event (not an object) gets here; the relay must not see it.
+      }
     },
     has: (hook) => registered.some(({ plugin }) => typeof plugin.hooks[hook] === 'function'),
     selectEgress: (input) => deciders.selectEgress(input),

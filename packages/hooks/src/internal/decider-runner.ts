@@ -207,6 +207,7 @@ export class DeciderRunner {
         replacedBy.push(plugin.name);
       }
     }
-    return { action: 'relay', message, replacedBy };
+    const replacement = replacedBy.length > 0 ? message : null;
+    return { action: 'relay', message, replacedBy, dispose: () => disposeOf(replacement ?? {}) };
   }
 }
