@@ -7,7 +7,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { runIn } from './run-command';
+import { run, runIn } from './run-command';
 
 // Only what the lab uses, unchrooted (column 5 "n"): the config directory is
 // not a chroot jail.
@@ -71,6 +71,10 @@ function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): strin
     'message_size_limit = 80000000',
     'smtp_tls_loglevel = 1',
     'smtpd_tls_loglevel = 1',
+    // Retry deferred mail within seconds (fault tests), not minutes.
+    'queue_run_delay = 1s',
+    'minimal_backoff_time = 1s',
+    'maximal_backoff_time = 2s',
   ];
   if (role.role === 'sender') {
     // Willing to use TLS: that it never does shows warp hid STARTTLS from it.
@@ -166,6 +170,36 @@ export async function startPostfix(
     },
   };
   return instance;
+}
+
+/** Asks the instance to retry its deferred mail now (`postqueue -f`). */
+export async function flush(instance: PostfixInstance): Promise<void> {
+  await runIn(instance.ns, 'postqueue', ['-c', instance.dir, '-f']);
+}
+
+/** Changes main.cf settings (`postconf -e`) and reloads the instance. */
+export async function reconfigure(
+  instance: PostfixInstance,
+  settings: readonly string[],
+): Promise<void> {
+  await runIn(instance.ns, 'postconf', ['-c', instance.dir, '-e', ...settings]);
+  await runIn(instance.ns, 'postfix', ['-c', instance.dir, 'reload']);
+}
+
+/** Pids of processes named `name` (e.g. `smtpd`) running in network namespace `ns`. */
+export async function processesIn(ns: string, name: string): Promise<number[]> {
+  const { stdout } = await run('ip', ['netns', 'pids', ns]);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Submits a message with this instance's sendmail (`-C dir`), as root. */
