@@ -65,7 +65,7 @@ export class Digest {
       this.#omitted = 0;
       let text = `${this.#options.title}: ${lines.length + omitted} notification${lines.length + omitted === 1 ? '' : 's'}\n${lines.join('\n')}`;
       if (omitted > 0) text += `\n…and ${omitted} more not shown (over maxPending)`;
-      if (more - omitted > 0) text += `\n(${more - omitted} more follow)`;
+      if (more - omitted > 0) text += `\n(${more - omitted} more to follow)`;
       try {
         await this.#options.send(text);
       } catch (error) {
