@@ -81,6 +81,15 @@ export async function buildWarpd(): Promise<string> {
   return WARPD_BUNDLE;
 }
 
+/** Applies the iptables lines `warpd rules` prints for `configPath` inside `ns`. */
+export async function applyRules(ns: string, configPath: string): Promise<void> {
+  const rules = (await run(process.execPath, [WARPD_BUNDLE, 'rules', '-c', configPath])).stdout;
+  for (const line of rules.split('\n').filter((l) => l.startsWith('iptables '))) {
+    const [file, ...args] = line.split(' ');
+    await runIn(ns, file as string, args);
+  }
+}
+
 /** A warpd started inside a namespace. */
 export interface WarpdProcess {
   child: ChildProcess;
@@ -102,13 +111,7 @@ export async function startWarpd(
 ): Promise<WarpdProcess> {
   const configPath = join(dir, 'warpd.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  if (options.applyRules ?? true) {
-    const rules = (await run(process.execPath, [WARPD_BUNDLE, 'rules', '-c', configPath])).stdout;
-    for (const line of rules.split('\n').filter((l) => l.startsWith('iptables '))) {
-      const [file, ...args] = line.split(' ');
-      await runIn(ns, file as string, args);
-    }
-  }
+  if (options.applyRules ?? true) await applyRules(ns, configPath);
   const logPath = join(dir, `warpd-${Date.now()}.log`);
   const log = createWriteStream(logPath);
   const child = spawn(

@@ -1,0 +1,49 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEximSender, type EximSender } from '../src/exim-sender';
+import { type Lab, startLab, waitFor } from '../src/lab';
+import { LAB_ADDRESSES } from '../src/lab-network';
+import { deliveredFiles } from '../src/postfix-instance';
+import { applyRules } from '../src/warpd-process';
+
+let lab: Lab;
+let exim: EximSender;
+
+beforeAll(async () => {
+  lab = await startLab();
+  // Exim's remote deliveries run as Debian-exim: redirect that user too.
+  const rulesConfig = join(lab.dir, 'rules-exim.json');
+  writeFileSync(rulesConfig, JSON.stringify({ rules: { mtaUser: 'Debian-exim' } }));
+  await applyRules(lab.network.sender, rulesConfig);
+  exim = await createEximSender(lab.network.sender, join(lab.dir, 'exim'), LAB_ADDRESSES.mx);
+}, 300_000);
+
+afterAll(async () => {
+  await lab?.stop();
+});
+
+describe('lab interop: Exim as the sender (BDAT through warpd)', () => {
+  it('delivers with CHUNKING/BDAT byte-identically and Exim sees the MX accept it', async () => {
+    const body =
+      `Exim through warp with BDAT.\n.\n..leading dots\nGr\u00fc\u00dfe \u{1F680}\n${'x'.repeat(70)}\n`.repeat(
+        200,
+      );
+    const original = Buffer.from(
+      `From: exim@example.org\nTo: rcpt@example.net\nSubject: exim bdat\nMessage-ID: <exim-${process.pid}@example.org>\n\n${body}`,
+    );
+    const before = deliveredFiles(lab.mx).length;
+    await exim.send('exim@example.org', ['rcpt@example.net'], original);
+    await waitFor('delivery at the MX', () => deliveredFiles(lab.mx).length > before);
+    const file = deliveredFiles(lab.mx).at(-1) as Buffer;
+    expect(file.subarray(-Buffer.byteLength(body)).toString()).toBe(body);
+    expect(exim.log()).toMatch(/=> rcpt@example\.net .*C="250 2\.0\.0 Ok/);
+    const bdat = lab.warpd
+      .logs()
+      .some(
+        (l) => (l.event as { command?: { verb?: string } } | undefined)?.command?.verb === 'BDAT',
+      );
+    expect(bdat).toBe(true);
+    expect(await lab.mx.queueEmpty()).toBe(true);
+  });
+});
