@@ -126,6 +126,25 @@ for (const unstuff of [false, true]) {
   );
 }
 
+// 2b. The same message in reads that each end at a line end (as line-buffered senders write).
+const alignedChunks: Buffer[] = [];
+for (let from = 0; from < message.length; ) {
+  const lf = message.indexOf(LF, Math.min(from + CHUNK, message.length - 1));
+  const to = lf === -1 ? message.length : lf + 1;
+  alignedChunks.push(Buffer.from(message.subarray(from, to)));
+  from = to;
+}
+{
+  const [alignedMs, alignedBase] = timeBoth(
+    () => data(alignedChunks, false),
+    () => baseline(alignedChunks),
+  );
+  console.log(`DATA line-aligned reads ${(message.length / 1e6).toFixed(1)} MB`);
+  console.log(`  parser     ${mbps(message.length, alignedMs)} MB/s`);
+  console.log(`  baseline   ${mbps(message.length, alignedBase)} MB/s  (indexOf only)`);
+  console.log(`  ratio      ${((alignedBase / alignedMs) * 100).toFixed(0)}% of baseline`);
+}
+
 // 3. Memory while streaming a 100 MB message in 64 KiB chunks (chunks made on the fly, as from a socket).
 globalThis.gc?.();
 const before = process.memoryUsage();

@@ -12,6 +12,8 @@ const NOTHING = 0;
 const STUFFED = 1;
 const TERMINATOR = 2;
 const AMBIGUOUS = 3;
+/** Bytes of the next chunk joined to held bytes: enough to classify any sequence they start. */
+const BRIDGE = 8;
 
 /**
  * Scans DATA content for the `CRLF . CRLF` terminator, dot-stuffed lines and
@@ -47,18 +49,34 @@ export class DataScanner {
    * chunk index just after the terminator, or -1 when the whole chunk is content.
    */
   scan(chunk: Buffer, start: number, chunkBase: number, events: ClientEvent[]): number {
-    let buf = chunk;
-    let s = start;
-    let base = chunkBase;
-    // Index shift from `buf` back to `chunk` (non-zero when held bytes were prepended).
-    let shift = 0;
+    const held = this.held;
+    if (!held) return this.scanBuffer(chunk, start, chunkBase, events, 0);
+    // Bytes held from the last chunk are joined with only the next few bytes
+    // (a "bridge"), never with the whole chunk, so line-aligned reads do not
+    // copy every chunk.
+    this.held = undefined;
+    const rest = chunk.length - start;
+    const take = Math.min(rest, BRIDGE);
+    const bridge = Buffer.concat([held, chunk.subarray(start, start + take)]);
+    const end = this.scanBuffer(bridge, 0, this.heldOffset, events, start - held.length);
+    if (end >= 0 || take === rest) return end;
+    // What the bridge held back is in `chunk`: scan it from there.
+    let resume = start + take;
     if (this.held) {
-      shift = start - this.held.length;
-      buf = Buffer.concat([this.held, chunk.subarray(start)]);
-      base = this.heldOffset;
-      s = 0;
+      resume = this.heldOffset - chunkBase;
       this.held = undefined;
     }
+    return this.scanBuffer(chunk, resume, chunkBase, events, 0);
+  }
+
+  /** Scans `buf` from `s` (stream offset `base + s`); `shift` maps `buf` indexes to the caller's chunk. */
+  private scanBuffer(
+    buf: Buffer,
+    s: number,
+    base: number,
+    events: ClientEvent[],
+    shift: number,
+  ): number {
     const end = buf.length;
     let emitStart = s;
     let nextLf = buf.indexOf(LF_DOT, s);
