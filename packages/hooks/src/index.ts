@@ -55,11 +55,11 @@ export type {
   RelayResult,
   VerdictResult,
 } from './hook-bus-types';
-export { NOTICE_CHANNELS } from './internal/notices';
 export type { LoadPluginOptions, PluginSpec } from './load-plugin';
 export { loadPlugin, loadPlugins } from './load-plugin';
 export type { MessageSpoolOptions, SpooledMessage } from './message-spool';
 export { MessageSpool, memoryMessage, spoolMessage } from './message-spool';
+export { NOTICE_CHANNELS } from './notices';
 export type { Plugin, PluginContext, PluginFactory, PluginHooks } from './plugin';
 export { DECIDER_HOOKS, definePlugin, HOOK_NAMES, OBSERVER_HOOKS } from './plugin';
 export type { OptionsIssue, OptionsValidation } from './plugin-options';

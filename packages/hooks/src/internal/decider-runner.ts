@@ -2,10 +2,10 @@ import type { DeciderCall, EgressContext, RelayContext, Verdict } from '../decid
 import type { NoticeEvent, Reply, WarpEvent } from '../events';
 import type { DeciderDeadlines, RelayResult, VerdictResult } from '../hook-bus-types';
 import { spoolMessage } from '../message-spool';
+import { pluginFailed, pluginSlow } from '../notices';
 import type { Plugin } from '../plugin';
 import { WarpError } from '../warp-error';
 import { withDeadline } from './deadline';
-import { pluginFailed, pluginSlow } from './notices';
 
 /** How the bus announces a notice (`cause`: the event being handled, if any). */
 export type Notify = (notice: NoticeEvent, cause?: WarpEvent) => void;

@@ -18,7 +18,13 @@ const memoryPlugin = definePlugin((options: { capacity: number }) => {
   return {
     name: 'memory',
     apiVersion: 1,
-    hooks: { onEvents: (events) => void pending.push(...events) },
+    hooks: {
+      onEvents: (events) => void pending.push(...events),
+      beforeMail: ({ sender }) =>
+        sender.endsWith('@paused.example')
+          ? { action: 'reply', reply: { code: 451, enhanced: '4.7.1', text: 'paused' } }
+          : { action: 'allow' },
+    },
     close: () => {
       stored.push(...pending);
       pending = [];

@@ -2,10 +2,10 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { WarpEvent } from '../events';
 import { createHookBus } from '../hook-bus';
-import { NOTICE_CHANNELS } from '../internal/notices';
+import { NOTICE_CHANNELS } from '../notices';
 import type { Plugin, PluginContext, PluginFactory } from '../plugin';
 import { validatePlugin } from '../validate-plugin';
-import { sampleEvents, sampleSession } from './sample-events';
+import { sampleDeciderContexts, sampleEvents, sampleSession } from './sample-events';
 
 /** Options of {@link runConformanceSuite}. */
 export interface ConformanceOptions<TOptions> {
@@ -110,6 +110,25 @@ export function runConformanceSuite<TOptions>(
       await plugin.init?.({ nodeId: 'conformance', report: (e) => void reports.push(e) });
       await plugin.close?.();
       expect(reports).toEqual([]);
+    });
+
+    it('answers every decider it implements with a valid verdict within the default deadlines', async () => {
+      const plugin = suite.factory(await resolveOptions(suite.options));
+      const { notices, stop } = collectNotices(plugin.name);
+      const bus = createHookBus({ nodeId: 'conformance', plugins: [plugin] });
+      const contexts = sampleDeciderContexts();
+      try {
+        await bus.init();
+        await bus.selectEgress(contexts.selectEgress);
+        await bus.beforeMail(contexts.beforeMail);
+        await bus.beforeRcpt(contexts.beforeRcpt);
+        const relayed = await bus.beforeRelay(contexts.beforeRelay);
+        if (relayed.action === 'relay') await relayed.dispose();
+        await bus.close();
+      } finally {
+        stop();
+      }
+      expect(notices).toEqual([]);
     });
 
     it('keeps working next to a failing plugin and flushes everything on close', async () => {

@@ -1,6 +1,7 @@
 export type { ConformanceOptions } from './conformance-suite';
 export { runConformanceSuite } from './conformance-suite';
 export {
+  sampleDeciderContexts,
   sampleEvents,
   sampleSession,
   sessionClosed,

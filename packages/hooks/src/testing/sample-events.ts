@@ -164,3 +164,40 @@ export function sampleEvents(): WarpEvent[] {
     { type: 'events.dropped', ...instant(), plugin: 'other', count: 3, total: 3 },
   ];
 }
+
+/** Sample inputs for every decider hook (documentation addresses). */
+export function sampleDeciderContexts() {
+  const session = {
+    sessionId: 's-decide',
+    nodeId: 'test-node',
+    client: { address: '192.0.2.10', port: 40000 },
+    destination: { address: '198.51.100.25', port: 25 },
+  };
+  const mail = {
+    ...session,
+    helo: 'mta.example.org',
+    sender: 'alice@example.org',
+    parameters: ['SIZE=1234'],
+    transaction: 1,
+  };
+  const bytes = new TextEncoder().encode('From: alice@example.org\r\nSubject: hi\r\n\r\nhello\r\n');
+  return {
+    selectEgress: { ...session, pool: ['192.0.2.20', '192.0.2.21'] },
+    beforeMail: mail,
+    beforeRcpt: { ...mail, recipient: 'bob@example.net', acceptedRecipients: [] },
+    beforeRelay: {
+      ...session,
+      helo: mail.helo,
+      sender: mail.sender,
+      recipients: ['bob@example.net'],
+      transaction: 1,
+      message: {
+        size: bytes.byteLength,
+        async *stream() {
+          yield bytes;
+        },
+        bytes: async () => bytes,
+      },
+    },
+  };
+}

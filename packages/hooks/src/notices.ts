@@ -5,8 +5,8 @@ import type {
   NoticeEvent,
   PluginFailedEvent,
   PluginSlowEvent,
-} from '../events';
-import { isWarpError } from '../warp-error';
+} from './events';
+import { isWarpError } from './warp-error';
 
 /**
  * diagnostics_channel names the bus publishes every notice to, so warpd can
