@@ -5,29 +5,12 @@ import type { WarpEvent } from './events';
 import { createHookBus } from './hook-bus';
 import { memoryMessage } from './message-spool';
 import type { Plugin, PluginHooks } from './plugin';
+import { sampleDeciderContexts } from './testing/sample-events';
 
-const session = {
-  sessionId: 's-1',
-  nodeId: 'n',
-  client: { address: '192.0.2.10', port: 40000 },
-  destination: { address: '198.51.100.25', port: 25 },
-};
-const mail = {
-  ...session,
-  helo: 'mta.example.org',
-  sender: 'alice@example.org',
-  parameters: [],
-  transaction: 1,
-};
-const rcpt = { ...mail, recipient: 'bob@example.net', acceptedRecipients: [] };
-const relayContext = (message: MessageContent) => ({
-  ...session,
-  helo: 'mta',
-  sender: 'a@example.org',
-  recipients: ['b@example.net'],
-  transaction: 1,
-  message,
-});
+const samples = sampleDeciderContexts();
+const mail = samples.beforeMail;
+const rcpt = samples.beforeRcpt;
+const relayContext = (message: MessageContent) => ({ ...samples.beforeRelay, message });
 const pause = { code: 451, enhanced: '4.7.1', text: 'sender paused' };
 
 function plugin(name: string, hooks: PluginHooks): Plugin {
@@ -101,7 +84,7 @@ describe('createHookBus deciders', () => {
         plugin: 'sleepy',
         hook: 'beforeMail',
         deadlineMs: 30,
-        sessionId: 's-1',
+        sessionId: 's-decide',
         fallback: 'allowed',
       }),
     ]);
@@ -135,7 +118,7 @@ describe('createHookBus deciders', () => {
   });
 
   it('selects an egress only from the pool', async () => {
-    const context = { ...session, pool: ['192.0.2.20', '192.0.2.21'] };
+    const context = samples.selectEgress;
     const notices = await withBus(
       [
         plugin('outsider', { selectEgress: () => ({ address: '203.0.113.9' }) }),
