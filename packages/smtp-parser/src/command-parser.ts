@@ -1,6 +1,7 @@
-import type { BytesDiscardedEvent, ClientEvent } from './client-event';
+import type { ClientEvent } from './client-event';
 import type { Command } from './command';
 import { DataScanner } from './internal/data-scanner';
+import { discarded, HeldBytes } from './internal/held-bytes';
 import { LINE, LineAssembler, TOO_LONG } from './internal/line-assembler';
 import { parseCommandLine } from './internal/parse-command-line';
 import { SmtpParserError } from './smtp-parser-error';
@@ -53,11 +54,11 @@ export class CommandParser {
   private bdatLeft = 0;
   private bdatCommand: Command | undefined;
   private dataBefore = [13, 10];
-  private waiting: { chunk: Buffer; offset: number }[] = [];
-  private waitingSize = 0;
+  private readonly held: HeldBytes;
 
   constructor(options: CommandParserOptions = {}) {
     this.lines = new LineAssembler(options.maxLineLength ?? 65536);
+    this.held = new HeldBytes(this.lines.limit);
     this.data = new DataScanner(options.unstuff ?? false);
     this.autoStartData = options.autoStartData ?? false;
   }
@@ -77,7 +78,7 @@ export class CommandParser {
    * a few bytes of a possible terminator). Never more than `maxLineLength + 4`.
    */
   get bufferedBytes(): number {
-    return this.lines.buffered + this.waitingSize + this.data.buffered;
+    return this.lines.buffered + this.held.buffered + this.data.buffered;
   }
 
   /** Parses the next chunk of client bytes; returns what it completed, in order. */
@@ -121,18 +122,14 @@ export class CommandParser {
     this.state = 'command';
     this.data.begin(13, 10);
     this.lines.clear();
-    this.waiting = [];
-    this.waitingSize = 0;
+    this.held.take();
     this.bdatLeft = 0;
     this.bdatCommand = undefined;
   }
 
   private replayWaiting(): ClientEvent[] {
     const events: ClientEvent[] = [];
-    const waiting = this.waiting;
-    this.waiting = [];
-    this.waitingSize = 0;
-    for (const piece of waiting) this.feed(piece.chunk, piece.offset, events);
+    for (const piece of this.held.take()) this.feed(piece.chunk, piece.offset, events);
     return events;
   }
 
@@ -159,7 +156,7 @@ export class CommandParser {
           i = this.readBdat(chunk, i, base, events);
           break;
         case 'data-pending':
-          this.hold(chunk, i, base, events);
+          this.held.add(chunk, i, base, events);
           return;
         case 'starttls-pending':
           events.push(discarded('after-starttls', base + i, chunk.length - i));
@@ -223,23 +220,4 @@ export class CommandParser {
     this.bdatCommand = undefined;
     this.state = 'command';
   }
-
-  private hold(chunk: Buffer, i: number, base: number, events: ClientEvent[]): void {
-    const room = this.lines.limit - this.waitingSize;
-    const keep = Math.max(0, Math.min(room, chunk.length - i));
-    if (keep > 0) {
-      this.waiting.push({ chunk: Buffer.from(chunk.subarray(i, i + keep)), offset: base + i });
-      this.waitingSize += keep;
-    }
-    if (i + keep < chunk.length)
-      events.push(discarded('before-354', base + i + keep, chunk.length - i - keep));
-  }
-}
-
-function discarded(
-  reason: BytesDiscardedEvent['reason'],
-  offset: number,
-  length: number,
-): BytesDiscardedEvent {
-  return { type: 'bytes-discarded', reason, offset, length };
 }
