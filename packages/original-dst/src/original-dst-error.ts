@@ -1,12 +1,15 @@
 const WARP_ERROR = Symbol.for('warp.error');
 
+const CODES = [
+  'WARP_ERR_ORIGINAL_DST_NOT_REDIRECTED',
+  'WARP_ERR_ORIGINAL_DST_SYSCALL_FAILED',
+  'WARP_ERR_ORIGINAL_DST_INVALID_ARGUMENT',
+  'WARP_ERR_ORIGINAL_DST_BINDING_LOAD_FAILED',
+  'WARP_ERR_ORIGINAL_DST_UNSUPPORTED_PLATFORM',
+] as const;
+
 /** Every code an {@link OriginalDstError} can carry (rows in docs/errors.md). */
-export type OriginalDstErrorCode =
-  | 'WARP_ERR_ORIGINAL_DST_NOT_REDIRECTED'
-  | 'WARP_ERR_ORIGINAL_DST_SYSCALL_FAILED'
-  | 'WARP_ERR_ORIGINAL_DST_INVALID_ARGUMENT'
-  | 'WARP_ERR_ORIGINAL_DST_BINDING_LOAD_FAILED'
-  | 'WARP_ERR_ORIGINAL_DST_UNSUPPORTED_PLATFORM';
+export type OriginalDstErrorCode = (typeof CODES)[number];
 
 /** Fields of an {@link OriginalDstError} beyond its message. */
 export interface OriginalDstErrorDetails {
@@ -60,8 +63,7 @@ export class OriginalDstError extends Error {
       typeof error === 'object' &&
       error !== null &&
       (error as { [WARP_ERROR]?: unknown })[WARP_ERROR] === true &&
-      typeof (error as { code?: unknown }).code === 'string' &&
-      (error as { code: string }).code.startsWith('WARP_ERR_ORIGINAL_DST_')
+      (CODES as readonly unknown[]).includes((error as { code?: unknown }).code)
     );
   }
 }
