@@ -64,7 +64,13 @@ record() { # name [tls]
     node "$here/record-session.mjs" "$rec_port" "${3:-$mx_port}" "$out/$1" &
   fi
   rec_pid=$!
-  sleep 0.5
+  # Node can take seconds to start on a loaded machine: wait for the listener.
+  for _ in $(seq 1 100); do
+    ss -ltn "sport = :$rec_port" | grep -q LISTEN && return 0
+    sleep 0.1
+  done
+  echo "recorder did not start" >&2
+  exit 1
 }
 wait_recorder() { for _ in $(seq 1 100); do kill -0 "$rec_pid" 2>/dev/null || return 0; sleep 0.2; done; kill "$rec_pid"; }
 
