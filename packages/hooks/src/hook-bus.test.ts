@@ -86,6 +86,24 @@ describe('createHookBus', () => {
     expect(bus.stats().watcher).toMatchObject({ dropped: 0, delivered: 1 });
   });
 
+  it('reports drops of a plugin that hangs forever', async () => {
+    const hanging: Plugin = { name: 'hanging', apiVersion: 1, hooks: { onEvent: () => never } };
+    const watcher = recorder('watcher', { events: ['events.dropped'] });
+    const bus = createHookBus({
+      nodeId: 'n',
+      plugins: [hanging, watcher.plugin],
+      queueCapacity: 2,
+      lifecycleTimeoutMs: 50,
+    });
+    await bus.init();
+    for (let i = 0; i < 6; i++) bus.emit(sessionOpened(`s${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await bus.close();
+    expect(watcher.seen).toEqual([
+      expect.objectContaining({ plugin: 'hanging', count: 4, total: 4 }),
+    ]);
+  });
+
   it('isolates a throwing plugin, names it, and goes on with the others', async () => {
     const published: unknown[] = [];
     const listener = (message: unknown) => void published.push(message);

@@ -1,6 +1,9 @@
 import type { WarpEvent } from '../events';
 import type { PluginHooks } from '../plugin';
 
+/** Drops of a plugin whose batch never ends are still reported this often. */
+const DROP_REPORT_MS = 1000;
+
 /** Callbacks and limits of an {@link ObserverQueue}. */
 export interface ObserverQueueOptions {
   /** Most events waiting; beyond it new events are dropped and counted. */
@@ -31,6 +34,7 @@ export class ObserverQueue {
   #running = false;
   #pendingDrops = 0;
   #dropped = 0;
+  #dropTimer: NodeJS.Timeout | null = null;
   #delivered = 0;
   #failures = 0;
   #idleWaiters: (() => void)[] = [];
@@ -65,6 +69,8 @@ export class ObserverQueue {
     if (this.size >= this.#options.capacity) {
       this.#pendingDrops++;
       this.#dropped++;
+      // A hung plugin never finishes a batch: report its drops on a timer too.
+      this.#dropTimer ??= setTimeout(() => this.#reportDrops(), DROP_REPORT_MS).unref();
       return false;
     }
     this.#items.push(event);
@@ -94,16 +100,21 @@ export class ObserverQueue {
       }
       await this.#deliver(batch);
       this.#delivered += batch.length;
-      if (this.#pendingDrops > 0) {
-        const count = this.#pendingDrops;
-        this.#pendingDrops = 0;
-        this.#options.onDropped(count, this.#dropped);
-      }
+      this.#reportDrops();
     }
     this.#items = [];
     this.#head = 0;
     this.#running = false;
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  #reportDrops(): void {
+    if (this.#dropTimer) clearTimeout(this.#dropTimer);
+    this.#dropTimer = null;
+    if (this.#pendingDrops === 0) return;
+    const count = this.#pendingDrops;
+    this.#pendingDrops = 0;
+    this.#options.onDropped(count, this.#dropped);
   }
 
   async #deliver(batch: WarpEvent[]): Promise<void> {
