@@ -177,6 +177,22 @@ describe('captured sessions', () => {
   });
 });
 
+describe('reconstructed sessions', () => {
+  it('replays two pipelined BDAT chunks whose octets look like commands', () => {
+    expect(session('bdat-pipelined')).toEqual([
+      ['EHLO', 250],
+      ['MAIL', 250],
+      ['RCPT', 250],
+      ['BDAT', 250],
+      ['BDAT', 250],
+      ['QUIT', 221],
+    ]);
+    const events = feedClient([read('bdat-pipelined.c2s')]);
+    const chunks = events.flatMap((e) => (e.type === 'bdat-data' ? [e.content.toString()] : []));
+    expect(chunks).toEqual(['Subject: x\r\n\r\nBDAT 1\r\n\r\n', '.\r\n\r\n.\r\nQUIT\r\n']);
+  });
+});
+
 describe('reconstructed provider EHLO replies', () => {
   it.each([
     [
