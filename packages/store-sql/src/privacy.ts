@@ -4,6 +4,7 @@ import {
   type AddressMode,
   type AddressRewriter,
   addressRewriter,
+  isSmtpVerb,
   REDACTED,
   redactCommandLine,
   rewriteAddressesIn,
@@ -163,7 +164,8 @@ function exchange(
   return {
     ...sessionBase(event),
     command: command && {
-      verb: command.verb,
+      // Not a known verb: the "verb" is the first word of SASL data or of a body line.
+      verb: isSmtpVerb(command.verb) ? command.verb : REDACTED,
       line: redactCommandLine(command.verb, command.line, rewrite),
       at: command.at,
       monotonicMs: command.monotonicMs,

@@ -62,11 +62,17 @@ const SMTP_VERBS = new Set([
   'NOOP',
   'QUIT',
   'STARTTLS',
+  'AUTH',
   'ETRN',
   'XCLIENT',
   'XFORWARD',
   '.',
 ]);
+
+/** Whether `verb` is an SMTP command verb (else the line may hold credentials or content). */
+export function isSmtpVerb(verb: string): boolean {
+  return SMTP_VERBS.has(verb);
+}
 
 /**
  * The command line as it may be stored. `AUTH` keeps only its mechanism

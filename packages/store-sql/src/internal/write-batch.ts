@@ -1,14 +1,16 @@
 import { type Insertable, type InsertResult, type Kysely, sql, type Transaction } from 'kysely';
 import type { StoreDatabase } from '../schema';
+import { fitRow } from './column-widths';
 import type { BatchRows } from './event-rows';
 import { type Flavor, flavorOf, inserted } from './flavor';
 
 /** Rows per INSERT statement: under SQLite's 32766 bound variables and MySQL's packet size. */
 const CHUNK = 500;
 
-function chunks<T>(rows: readonly T[]): T[][] {
+/** Rows in statement-sized groups, each value cut to its column's width. */
+function chunks<T extends object>(rows: readonly T[]): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK).map(fitRow));
   return out;
 }
 
