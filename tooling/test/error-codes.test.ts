@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, workspacePackages } from './packages.ts';
 
-const CODE = /['"`](WARP_ERR_[A-Z0-9_]+)['"`]/g;
+const CODE = /['"`](WARP_ERR_[A-Z0-9_]*[A-Z0-9])['"`]/g; // a prefix such as 'WARP_ERR_SMTP_' is not a code
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -57,7 +57,7 @@ beforeAll(() => {
       symlinkSync(realpathSync(installed), link);
     }
   }
-}, 300_000);
+}, 900_000); // a cold build of every package takes minutes on 2 busy cores
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
