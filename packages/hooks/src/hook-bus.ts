@@ -51,6 +51,7 @@ export function createHookBus(options: HookBusOptions): HookBus {
   const names = new Set<string>();
   const registered: Registered[] = [];
   let state: 'new' | 'open' | 'draining' | 'closed' = 'new';
+  let closing: Promise<void> | null = null;
 
   const notify: Notify = (notice, cause) => {
     publishNotice(notice);
@@ -70,6 +71,8 @@ export function createHookBus(options: HookBusOptions): HookBus {
     }
     names.add(plugin.name);
     const { onEvent, onEvents } = plugin.hooks;
+    const hook = onEvents ? 'onEvents' : 'onEvent';
+    const waiting = 'still waiting; new events queue and are dropped when the queue is full';
     const queue =
       onEvent || onEvents
         ? new ObserverQueue({
@@ -78,26 +81,8 @@ export function createHookBus(options: HookBusOptions): HookBus {
             slowMs,
             hooks: { onEvent, onEvents },
             onFailure: (error, event) =>
-              notify(
-                pluginFailed(
-                  nodeId,
-                  plugin.name,
-                  onEvents ? 'onEvents' : 'onEvent',
-                  error,
-                  sessionOf(event),
-                ),
-                event,
-              ),
-            onSlow: () =>
-              notify(
-                pluginSlow(
-                  nodeId,
-                  plugin.name,
-                  onEvents ? 'onEvents' : 'onEvent',
-                  slowMs,
-                  'still waiting; new events queue and are dropped when the queue is full',
-                ),
-              ),
+              notify(pluginFailed(nodeId, plugin.name, hook, error, sessionOf(event)), event),
+            onSlow: () => notify(pluginSlow(nodeId, plugin.name, hook, slowMs, waiting)),
             onDropped: (count, total) => notify(eventsDropped(nodeId, plugin.name, count, total)),
           })
         : null;
@@ -176,15 +161,18 @@ export function createHookBus(options: HookBusOptions): HookBus {
       }
       return stats;
     },
-    async close() {
-      if (state === 'closed' || state === 'draining') return;
-      const wasOpen = state === 'open';
-      state = 'draining';
-      if (wasOpen) {
-        await drainAll();
-        await closePlugins(registered.map(({ plugin }) => plugin));
-      }
-      state = 'closed';
+    close() {
+      // A second caller (SIGTERM twice) waits for the same close.
+      closing ??= (async () => {
+        const wasOpen = state === 'open';
+        state = 'draining';
+        if (wasOpen) {
+          await drainAll();
+          await closePlugins(registered.map(({ plugin }) => plugin));
+        }
+        state = 'closed';
+      })();
+      return closing;
     },
   };
 
