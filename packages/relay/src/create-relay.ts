@@ -1,6 +1,7 @@
 import { channel } from 'node:diagnostics_channel';
 import { type AddressInfo, createServer, isIPv4, type Server, type Socket } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
+import { hiddenCapabilities } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionEvent } from '@warp/hooks';
 import { dial } from './internal/dial';
 import { EgressPool } from './internal/egress-pool';
@@ -81,11 +82,7 @@ class RelayServer implements Relay, SessionHost {
   constructor(options: RelayOptions) {
     this.options = resolveOptions(options);
     this.#pool = new EgressPool(this.options.egress);
-    const hidden = new Set(['STARTTLS', 'REQUIRETLS', 'PIPECONNECT']);
-    if (!this.options.relayBdat) {
-      hidden.add('CHUNKING');
-      hidden.add('BINARYMIME');
-    }
+    const hidden = hiddenCapabilities({ relaysBdat: this.options.relayBdat });
     this.ehlo = {
       options: this.options,
       tlsBroken: new TlsBrokenMemory(this.options.tlsBrokenTtlMs),

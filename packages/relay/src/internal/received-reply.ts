@@ -1,14 +1,6 @@
 import type { ReceivedReply } from '@warp/hooks';
 import { formatEnhancedStatus, type Reply } from '@warp/smtp-parser';
 
-/** The reply's bytes exactly as received (every line with its own ending). */
-export function replyBytes(reply: Reply): Buffer {
-  const { lines } = reply;
-  return lines.length === 1
-    ? (lines[0]?.raw as Buffer)
-    : Buffer.concat(lines.map((line) => line.raw));
-}
-
 /** A reply of warp's own, parsed into the same form as a server's. */
 export function localReply(code: number, enhanced: string, text: string): Reply {
   const raw = Buffer.from(`${code} ${enhanced} ${text}\r\n`, 'latin1');

@@ -1,13 +1,12 @@
+import { hasCapability, removeCapabilities } from '@warp/ehlo-rewriter';
 import type { SessionEvent } from '@warp/hooks';
 import type { Reply } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
 import type { ResolvedRelayOptions } from '../relay-options';
 import type { PendingCommand } from './exchange-tracker';
 import { instant } from './instant';
-import { replyBytes } from './received-reply';
 import type { Session } from './session';
 import { startTls } from './start-tls';
-import { hasCapability, stripCapabilities } from './strip-capabilities';
 import type { TlsBrokenMemory } from './tls-broken-memory';
 
 /** What the EHLO step needs from the relay. */
@@ -26,7 +25,7 @@ const TLS_REQUIRED = {
 };
 
 function answer(session: Session, context: SessionContextForEhlo, reply: Reply): void {
-  session.io.writeClient(stripCapabilities(reply, context.hidden) ?? replyBytes(reply));
+  session.io.writeClient(removeCapabilities(reply, context.hidden).bytes);
   session.release();
   session.afterReply();
 }

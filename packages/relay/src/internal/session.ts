@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { replyBytes } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionCloseReason, SessionEvent } from '@warp/hooks';
 import {
   type ClientEvent,
@@ -12,7 +13,7 @@ import { RelayError } from '../relay-error';
 import type { Destination, ResolvedRelayOptions } from '../relay-options';
 import { ExchangeTracker } from './exchange-tracker';
 import { instant } from './instant';
-import { localReply, replyBytes } from './received-reply';
+import { localReply } from './received-reply';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
 import { SessionIo } from './session-io';
 
