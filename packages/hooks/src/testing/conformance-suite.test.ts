@@ -1,19 +1,25 @@
 import type { WarpEvent } from '../events';
 import { definePlugin } from '../plugin';
+import { checkOptions, type OptionsValidation } from '../plugin-options';
 import { runConformanceSuite } from './conformance-suite';
 
 // The suite run against a minimal in-memory plugin, the way plugins use it.
 const stored: WarpEvent[] = [];
-const memoryPlugin = definePlugin((options: { capacity: number }) => {
-  if (typeof options?.capacity !== 'number') {
-    throw Object.assign(
-      new Error('[warp] [plugin-memory] invalid options:\n  options.capacity: expected number'),
-      {
-        code: 'WARP_ERR_HOOKS_INVALID_OPTIONS',
-        [Symbol.for('warp.error')]: true,
-      },
-    );
+// A hand-written stand-in for typia's createValidateEquals (hooks has no typia transform).
+function validate(input: unknown): OptionsValidation<{ capacity: number }> {
+  const options = (input ?? {}) as Record<string, unknown>;
+  const errors = Object.keys(options)
+    .filter((key) => key !== 'capacity')
+    .map((key) => ({ path: `$input.${key}`, expected: 'undefined', value: options[key] }));
+  if (typeof options.capacity !== 'number') {
+    errors.push({ path: '$input.capacity', expected: 'number', value: options.capacity });
   }
+  if (errors.length > 0) return { success: false, errors };
+  return { success: true, data: options as { capacity: number } };
+}
+
+const memoryPlugin = definePlugin((input: { capacity: number }) => {
+  checkOptions('memory', validate(input));
   let pending: WarpEvent[] = [];
   return {
     name: 'memory',

@@ -72,8 +72,11 @@ export function runConformanceSuite<TOptions>(
       expect(plugin.apiVersion).toBe(1);
     });
 
-    it('refuses invalid options with WARP_ERR_HOOKS_INVALID_OPTIONS naming the path', () => {
-      for (const invalid of suite.invalidOptions ?? []) {
+    it('refuses invalid options, and an unknown option key, with WARP_ERR_HOOKS_INVALID_OPTIONS', async () => {
+      // A misspelt key must fail `warpd check-config` (typia createValidateEquals), not be ignored.
+      const valid = await resolveOptions(suite.options);
+      const misspelt = { ...(valid as object), warpConformanceUnknownKey: true };
+      for (const invalid of [misspelt, ...(suite.invalidOptions ?? [])]) {
         let thrown: unknown;
         try {
           suite.factory(invalid as TOptions);
