@@ -129,3 +129,32 @@ describe('relay lifecycle', () => {
     expect(mx.messages[0]?.body.equals(body)).toBe(true);
   });
 });
+
+describe('relay backpressure', () => {
+  it('stops reading from the MTA while the MX does not read, instead of buffering the message', async () => {
+    mx = await startFakeMx({ stallAfterData: true });
+    harness = await startRelay(mx.port);
+    const client = await connectClient(harness.port);
+    await client.reply();
+    client.send('EHLO s\r\n');
+    await client.reply();
+    client.send('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n');
+    for (let k = 0; k < 3; k++) await client.reply();
+    const chunk = Buffer.from(`${'z'.repeat(1022)}\r\n`.repeat(1024));
+    const limit = 256 * chunk.length; // 256 MiB offered
+    let offered = 0;
+    for (; offered < limit; offered += chunk.length) {
+      if (client.socket.write(chunk)) continue;
+      const drained = await Promise.race([
+        new Promise<boolean>((resolve) => client.socket.once('drain', () => resolve(true))),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+      ]);
+      if (!drained) break;
+    }
+    // What left the MTA sits in kernel socket buffers (a few MiB each) and
+    // at most 256 KiB of relay read-ahead: far below the message.
+    expect(offered).toBeLessThan(limit);
+    expect(client.socket.bytesWritten).toBeLessThan(32 * 1024 * 1024);
+    client.socket.destroy();
+  });
+});

@@ -21,6 +21,8 @@ export interface FakeMxOptions {
   dataEndReply?: string;
   /** Close the connection after this many body bytes. */
   closeAfterBodyBytes?: number;
+  /** Stop reading once DATA is accepted (a stalled MX, for backpressure tests). */
+  stallAfterData?: boolean;
   /** Write multi-line replies one line per write. */
   splitReplyLines?: boolean;
 }
@@ -161,6 +163,10 @@ function serve(socket: Socket, options: FakeMxOptions, state: FakeMx, encrypted:
         else {
           inData = true;
           write('354 End data with <CR><LF>.<CR><LF>\r\n');
+          if (options.stallAfterData) {
+            socket.pause();
+            return;
+          }
         }
       } else if (verb === 'BDAT') {
         const [, size, last] = line.split(' ');
