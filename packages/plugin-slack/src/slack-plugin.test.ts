@@ -174,6 +174,19 @@ describe('slackPlugin', () => {
     expect(text).toContain('…and 15 more not shown (over maxPending)');
   });
 
+  it('does not echo a malformed webhook URL or token in the option error', () => {
+    const leaky = { webhookUrl: 'hooks.slack.com/services/T0/B0/SECRETpart', token: 42 };
+    expect(() => slackPlugin(leaky as never)).toThrow(
+      /options\.webhookUrl: expected .*, got "\(hidden\)"/,
+    );
+    try {
+      slackPlugin(leaky as never);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('SECRET');
+      expect((error as Error).message).toContain('options.token');
+    }
+  });
+
   it('refuses options naming neither or both targets, without showing values', () => {
     expect(() => slackPlugin({ token: 'xoxb-SECRET' })).toThrow(
       /options: expected either webhookUrl, or token and channel \(not both\), got token/,

@@ -2,6 +2,7 @@ import {
   checkOptions,
   definePlugin,
   type EventType,
+  type OptionsValidation,
   type PluginContext,
   PluginOptionsError,
 } from '@warp/hooks';
@@ -28,6 +29,17 @@ const EVENTS_OF: Record<SlackTrigger, EventType> = {
   'plugin.slow': 'plugin.slow',
   'events.dropped': 'events.dropped',
 };
+
+const SECRET_PATHS: ReadonlySet<string> = new Set(['$input.webhookUrl', '$input.token']);
+
+/** A malformed webhook URL or token still holds the secret: never echo it in the error. */
+function hideSecrets<T>(validation: OptionsValidation<T>): OptionsValidation<T> {
+  if (validation.success) return validation;
+  const errors = validation.errors.map((error) =>
+    SECRET_PATHS.has(error.path) ? { ...error, value: '(hidden)' } : error,
+  );
+  return { ...validation, errors };
+}
 
 function targetOf(options: SlackOptions): SlackTarget {
   if (options.webhookUrl && !options.token && !options.channel)
@@ -66,7 +78,7 @@ function targetOf(options: SlackOptions): SlackTarget {
  * ```
  */
 export const slackPlugin = definePlugin((input: SlackOptions) => {
-  const options = checkOptions('slack', validateSlackOptions(input));
+  const options = checkOptions('slack', hideSecrets(validateSlackOptions(input)));
   const target = targetOf(options);
   const triggers = new Set(options.notify ?? DEFAULT_TRIGGERS);
   let poster: SlackPoster | null = null;
