@@ -3,7 +3,7 @@ export { loadConfig } from './load-config';
 export type { CliIo } from './run-cli';
 export { runCli } from './run-cli';
 export type { Daemon, StartDaemonOptions } from './run-daemon';
-export { startDaemon, warpdVersion } from './run-daemon';
+export { DEFAULT_PLUGINS, startDaemon, warpdVersion } from './run-daemon';
 export type { ConfigIssue, ConfigValidation } from './validate-config';
 export { formatIssues, validateConfig } from './validate-config';
 export type { ListenAddress, PluginEntry, WarpdConfig } from './warpd-config';

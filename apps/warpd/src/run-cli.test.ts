@@ -75,7 +75,12 @@ describe('startDaemon', () => {
       },
     });
     const daemon = await startDaemon(
-      { listen: ['127.0.0.1:0'], fixedDestination: `127.0.0.1:${mxPort}`, log: { level: 'debug' } },
+      {
+        listen: ['127.0.0.1:0'],
+        fixedDestination: `127.0.0.1:${mxPort}`,
+        log: { level: 'debug' },
+        plugins: [],
+      },
       { logDestination: log },
     );
     const port = Number(daemon.addresses[0]?.split(':')[1]);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isWarpError } from '@warp/hooks';
 import { firewallRules } from './firewall-rules';
 import { loadConfig } from './load-config';
-import { startDaemon, warpdVersion } from './run-daemon';
+import { DEFAULT_PLUGINS, startDaemon, warpdVersion } from './run-daemon';
 import type { WarpdConfig } from './warpd-config';
 import { WarpdError } from './warpd-error';
 
@@ -75,7 +75,9 @@ export async function runCli(
             `invalid options:\n${formatIssues(result.issues)}`,
           );
         const { loadPlugins } = await import('@warp/hooks');
-        await loadPlugins(overridden.plugins ?? [], { importModule: (s) => import(s) });
+        await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, {
+          importModule: (s) => import(s),
+        });
         io.out(`configuration ok${values.config ? `: ${values.config}` : ' (defaults)'}\n`);
         return 0;
       }

@@ -6,7 +6,7 @@ import { getOriginalDestination } from '@warp/original-dst';
 import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
 import { type Logger, pino } from 'pino';
 import { DEFAULT_LISTEN, parseHostPort } from './listen-address';
-import type { WarpdConfig } from './warpd-config';
+import type { PluginEntry, WarpdConfig } from './warpd-config';
 import { WarpdError } from './warpd-error';
 
 /** A running daemon. */
@@ -47,11 +47,18 @@ function timeoutsOf(config: WarpdConfig): Partial<RelayTimeouts> {
   return timeouts;
 }
 
-// What operators want in the log without a storage plugin: outcomes and trouble.
+/**
+ * Plugins when the configuration has no `plugins` key: every event as JSON
+ * Lines on standard output (`@warp/plugin-file`). `"plugins": []` turns it off.
+ */
+export const DEFAULT_PLUGINS: readonly PluginEntry[] = [
+  { use: '@warp/plugin-file', options: { path: '-' } },
+];
+
+// Events reach people through plugins; the log adds only sessions that
+// ended in an error (and every event at debug level).
 function logEvent(logger: Logger, event: SessionEvent): void {
-  if (event.type === 'transaction.completed' || event.type === 'tls.failed')
-    logger.info({ event }, event.type);
-  else if (event.type === 'session.closed' && event.error) logger.warn({ event }, event.type);
+  if (event.type === 'session.closed' && event.error) logger.warn({ event }, event.type);
   else logger.debug({ event }, event.type);
 }
 
@@ -73,7 +80,7 @@ export async function startDaemon(
     },
     options.logDestination ?? process.stdout,
   );
-  const plugins = await loadPlugins(config.plugins ?? [], {
+  const plugins = await loadPlugins(config.plugins ?? DEFAULT_PLUGINS, {
     baseDir: options.configPath ? dirname(options.configPath) : process.cwd(),
     importModule: (specifier) => import(specifier),
   });

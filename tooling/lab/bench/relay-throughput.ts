@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       listen: [`127.0.0.1:${WARPD}`],
       fixedDestination: `127.0.0.1:${SINK}`,
       log: { level: 'warn' },
+      plugins: [],
       maxSessions: 2000,
     }),
   );

@@ -73,6 +73,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       listen: ['127.0.0.1:10025'],
       rules: { mtaUser: 'postfix' },
       log: { level: 'debug' },
+      plugins: [],
       shutdownGraceSeconds: 5,
       ...options.warpd,
     };

@@ -217,11 +217,19 @@ export async function submit(
   );
 }
 
-/** Files delivered to the MX's Maildir so far (`mail/inbox/new`). */
-export function deliveredFiles(instance: PostfixInstance): Buffer[] {
+/** Names of the files in the MX's Maildir (`mail/inbox/new`); not in delivery order. */
+export function deliveredNames(instance: PostfixInstance): string[] {
   const dir = join(instance.dir, 'mail', 'inbox', 'new');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** Contents of the delivered files, optionally only those not in `except`. */
+export function deliveredFiles(
+  instance: PostfixInstance,
+  except: ReadonlySet<string> = new Set(),
+): Buffer[] {
+  const dir = join(instance.dir, 'mail', 'inbox', 'new');
+  return deliveredNames(instance)
+    .filter((name) => !except.has(name))
     .map((name) => readFileSync(join(dir, name)));
 }

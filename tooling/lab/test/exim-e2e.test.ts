@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEximSender, type EximSender } from '../src/exim-sender';
 import { type Lab, startLab, waitFor } from '../src/lab';
 import { LAB_ADDRESSES } from '../src/lab-network';
-import { deliveredFiles } from '../src/postfix-instance';
+import { deliveredFiles, deliveredNames } from '../src/postfix-instance';
 import { applyRules } from '../src/warpd-process';
 
 let lab: Lab;
@@ -32,10 +32,10 @@ describe('lab interop: Exim as the sender (BDAT through warpd)', () => {
     const original = Buffer.from(
       `From: exim@example.org\nTo: rcpt@example.net\nSubject: exim bdat\nMessage-ID: <exim-${process.pid}@example.org>\n\n${body}`,
     );
-    const before = deliveredFiles(lab.mx).length;
+    const seen = new Set(deliveredNames(lab.mx));
     await exim.send('exim@example.org', ['rcpt@example.net'], original);
-    await waitFor('delivery at the MX', () => deliveredFiles(lab.mx).length > before);
-    const file = deliveredFiles(lab.mx).at(-1) as Buffer;
+    await waitFor('delivery at the MX', () => deliveredNames(lab.mx).length > seen.size);
+    const file = deliveredFiles(lab.mx, seen)[0] as Buffer;
     expect(file.subarray(-Buffer.byteLength(body)).toString()).toBe(body);
     expect(exim.log()).toMatch(/=> rcpt@example\.net .*C="250 2\.0\.0 Ok/);
     const bdat = lab.warpd

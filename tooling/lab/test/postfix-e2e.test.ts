@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab, waitFor } from '../src/lab';
-import { deliveredFiles, submit } from '../src/postfix-instance';
+import { deliveredFiles, deliveredNames, submit } from '../src/postfix-instance';
 
 let lab: Lab;
 
@@ -22,7 +22,8 @@ function message(subject: string, body: string, to = 'rcpt@example.net'): Buffer
 }
 
 async function deliver(messages: Array<{ body: Buffer; to?: string[] }>): Promise<Buffer[]> {
-  const before = deliveredFiles(lab.mx).length;
+  // Maildir names do not sort in delivery order: compare sets of names.
+  const seen = new Set(deliveredNames(lab.mx));
   let expected = 0;
   for (const m of messages) {
     const to = m.to ?? ['rcpt@example.net'];
@@ -31,11 +32,11 @@ async function deliver(messages: Array<{ body: Buffer; to?: string[] }>): Promis
   }
   await waitFor(
     `${expected} deliveries at the MX`,
-    () => deliveredFiles(lab.mx).length >= before + expected,
+    () => deliveredNames(lab.mx).length >= seen.size + expected,
     90_000,
   );
   await waitFor('an empty sender queue', () => lab.sender.queueEmpty());
-  return deliveredFiles(lab.mx).slice(before);
+  return deliveredFiles(lab.mx, seen);
 }
 
 function endsWith(file: Buffer, original: Buffer): boolean {
