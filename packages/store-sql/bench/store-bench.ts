@@ -1,0 +1,207 @@
+// Sustained write rate of the store (SQLite and MariaDB) with the relay's
+// event mix, and provider-summary latency over 1 million stored exchanges,
+// each printed next to a raw-driver baseline run in the same process.
+// Run: pnpm --filter @warp/store-sql bench   (MariaDB on 127.0.0.1:3306 required)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TransactionOutcome, WarpEvent } from '@warp/hooks';
+import Database from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { createPool } from 'mysql2';
+import { BatchWriter } from '../src/batch-writer';
+import { eventRows } from '../src/internal/event-rows';
+import { SessionMemo } from '../src/internal/session-memo';
+import { mariadbOptions, openMysql, openSqlite } from '../src/internal/test-databases';
+import { writeBatch } from '../src/internal/write-batch';
+import { migrateToLatest } from '../src/migrations';
+import { createPrivacyFilter } from '../src/privacy';
+import type { StoreDatabase } from '../src/schema';
+import { providerSummary } from '../src/summary';
+import { createTestDatabase, dropTestDatabase } from '../src/testing/mariadb';
+import { sessionEvents } from '../src/testing/session-events';
+
+const DOMAINS = Array.from({ length: 20 }, (_, i) => `provider${i}.test`);
+const EGRESS = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
+const T0 = Date.now() - 86_400_000;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Session `i` of the mix: 80% delivered, 12% deferred, 5% rejected, 3% bounced; 1-3 recipients. */
+function session(i: number): WarpEvent[] {
+  const r = (i * 7919) % 100;
+  const outcome: TransactionOutcome =
+    r < 80 ? 'delivered' : r < 92 ? 'deferred' : r < 97 ? 'rejected' : 'bounced';
+  const domain = DOMAINS[i % DOMAINS.length] ?? 'x.test';
+  const recipients = Array.from({ length: 1 + (i % 3) }, (_, k) => `user${k}.${i}@${domain}`);
+  return sessionEvents({
+    sessionId: `b-${i}`,
+    startMs: T0 + i * 5,
+    domain,
+    egress: EGRESS[i % EGRESS.length],
+    outcome,
+    recipients,
+    slowness: 0.5 + (r % 10) / 5,
+  });
+}
+
+function stream(sessions: number): WarpEvent[] {
+  return Array.from({ length: sessions }, (_, i) => session(i)).flat();
+}
+
+async function writerRate(db: Kysely<StoreDatabase>, events: WarpEvent[]): Promise<number> {
+  const privacy = createPrivacyFilter();
+  const writer = new BatchWriter(db, { nodeId: 'bench', maxPendingEvents: 10_000_000 });
+  writer.start();
+  const start = performance.now();
+  // The bus hands batches of a few hundred events.
+  for (let i = 0; i < events.length; i += 500) writer.add(events.slice(i, i + 500).map(privacy));
+  await writer.flush();
+  const seconds = (performance.now() - start) / 1000;
+  await writer.close();
+  return events.length / seconds;
+}
+
+function exchangeTuples(events: WarpEvent[]): unknown[][] {
+  const rows = eventRows(events, new SessionMemo()).exchanges;
+  return rows.map((r) => [
+    r.node_id,
+    r.session_id,
+    r.at_us,
+    r.mono_ms,
+    r.txn_no,
+    r.verb,
+    r.command,
+    r.reply_code,
+    r.reply_text,
+    r.latency_ms,
+  ]);
+}
+
+function sqliteBaseline(path: string, tuples: unknown[][]): number {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec(
+    'create table raw (node_id text, session_id text, at_us integer, mono_ms real, txn_no integer, verb text, command text, reply_code integer, reply_text text, latency_ms real)',
+  );
+  const insert = db.prepare('insert into raw values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const start = performance.now();
+  db.transaction(() => {
+    for (const t of tuples) insert.run(...t);
+  })();
+  const rate = tuples.length / ((performance.now() - start) / 1000);
+  db.close();
+  return rate;
+}
+
+async function mysqlBaseline(database: string, tuples: unknown[][]): Promise<number> {
+  const pool = createPool(mariadbOptions(database)).promise();
+  await pool.query(
+    'create table raw (node_id varchar(64), session_id varchar(64), at_us bigint, mono_ms double, txn_no int, verb varchar(16), command text, reply_code int, reply_text text, latency_ms double) default charset=utf8mb4',
+  );
+  const connection = await pool.getConnection();
+  const start = performance.now();
+  await connection.beginTransaction();
+  for (let i = 0; i < tuples.length; i += 500)
+    await connection.query('insert into raw values ?', [tuples.slice(i, i + 500)]);
+  await connection.commit();
+  const rate = tuples.length / ((performance.now() - start) / 1000);
+  connection.release();
+  await pool.end();
+  return rate;
+}
+
+async function fillExchanges(db: Kysely<StoreDatabase>, target: number): Promise<number> {
+  const memo = new SessionMemo();
+  let stored = 0;
+  for (let i = 0, batch = 0; stored < target; batch++) {
+    const events: WarpEvent[] = [];
+    for (let k = 0; k < 1000; k++) events.push(...session(i++));
+    const rows = eventRows(events, memo);
+    stored += rows.exchanges.length;
+    await writeBatch(db, { id: `fill-${batch}`, nodeId: 'bench', rows });
+  }
+  return stored;
+}
+
+async function timed(
+  run: () => Promise<unknown>,
+  times = 5,
+): Promise<{ median: number; max: number }> {
+  const runs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const start = performance.now();
+    await run();
+    runs.push(performance.now() - start);
+  }
+  runs.sort((a, b) => a - b);
+  return { median: runs[Math.floor(runs.length / 2)] ?? 0, max: runs.at(-1) ?? 0 };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'warp-store-bench-'));
+const database = createTestDatabase();
+try {
+  const events = stream(16_000);
+  const tuples = exchangeTuples(events);
+  console.log(
+    `event mix: ${fmt(events.length)} events in 16,000 sessions (${(events.length / 16_000).toFixed(1)} events/session)`,
+  );
+
+  const sqlite = openSqlite(join(dir, 'write.db'));
+  await migrateToLatest(sqlite as Kysely<unknown>);
+  const sqliteRate = await writerRate(sqlite, events);
+  await sqlite.destroy();
+  const sqliteRaw = sqliteBaseline(join(dir, 'raw.db'), tuples);
+  console.log(`SQLite   store writer: ${fmt(sqliteRate)} events/s (target >= 50,000)`);
+  console.log(
+    `         baseline raw better-sqlite3 prepared inserts, one table, one transaction: ${fmt(sqliteRaw)} rows/s`,
+  );
+
+  const mysql = openMysql(database);
+  await migrateToLatest(mysql as Kysely<unknown>);
+  const mysqlEvents = events.slice(0, 120_000);
+  const mysqlRate = await writerRate(mysql, mysqlEvents);
+  await mysql.destroy();
+  const mysqlRaw = await mysqlBaseline(database, tuples.slice(0, 90_000));
+  console.log(`MariaDB  store writer: ${fmt(mysqlRate)} events/s (target >= 20,000)`);
+  console.log(
+    `         baseline raw mysql2 500-row INSERTs, one table, one transaction: ${fmt(mysqlRaw)} rows/s`,
+  );
+
+  const big = openSqlite(join(dir, 'summary.db'));
+  await migrateToLatest(big as Kysely<unknown>);
+  const fillStart = performance.now();
+  const stored = await fillExchanges(big, 1_000_000);
+  console.log(
+    `SQLite   filled ${fmt(stored)} exchanges in ${((performance.now() - fillStart) / 1000).toFixed(1)} s`,
+  );
+  const all = await timed(() => providerSummary(big));
+  const lastHour = await timed(() =>
+    providerSummary(big, { since: T0 + 5 * 100_000, until: T0 + 5 * 100_000 + 3_600_000 }),
+  );
+  const oneProvider = await timed(() => providerSummary(big, { key: 'provider3.test' }));
+  const baseline = await timed(() =>
+    big
+      .selectFrom('exchanges')
+      .select((eb) => [
+        'dest_domain',
+        'verb',
+        eb.fn.countAll().as('n'),
+        eb.fn.avg('latency_ms').as('avg'),
+      ])
+      .groupBy(['dest_domain', 'verb'])
+      .execute(),
+  );
+  console.log(
+    `SQLite   provider summary over all ${fmt(stored)} exchanges: median ${all.median.toFixed(1)} ms, max ${all.max.toFixed(1)} ms (target < 200 ms)`,
+  );
+  console.log(
+    `         one hour window: median ${lastHour.median.toFixed(1)} ms; one provider: median ${oneProvider.median.toFixed(1)} ms`,
+  );
+  console.log(
+    `         baseline plain GROUP BY domain, verb with count/avg (no percentiles): median ${baseline.median.toFixed(1)} ms`,
+  );
+  await big.destroy();
+} finally {
+  dropTestDatabase(database);
+  rmSync(dir, { recursive: true, force: true });
+}
