@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { WarpEvent } from '@warp/hooks';
 import { WarpError } from '@warp/hooks';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { eventRows } from './internal/event-rows';
 import { SessionMemo } from './internal/session-memo';
 import { writeBatch } from './internal/write-batch';
@@ -48,6 +48,9 @@ export interface BatchWriterStats {
   unavailable: boolean;
 }
 
+/** Failed attempts of one batch, with the database answering, before the batch is dropped. */
+const POISON_ATTEMPTS = 3;
+
 const writtenChannel = channel('warp:store:batch-written');
 const unavailableChannel = channel('warp:store:unavailable');
 const recoveredChannel = channel('warp:store:recovered');
@@ -85,6 +88,9 @@ export class BatchWriter {
   #dropped = 0;
   #unavailable = false;
   #prepared = false;
+  #failures = 0;
+  #failingId = '';
+  #lastError: unknown;
   #closing = false;
   #running: Promise<void> | undefined;
   /** Ends the current sleep when it waits for events (not when it waits to retry). */
@@ -138,7 +144,8 @@ export class BatchWriter {
     this.#closing = true;
     this.#interrupt?.();
     await this.#running;
-    if (this.#retry) this.#spool?.prepend(this.#retry);
+    if (this.#retry && this.#spool) this.#spool.prepend(this.#retry);
+    else if (this.#retry) this.#drop(this.#retry.events.length);
     this.#retry = undefined;
     this.#spill();
     for (const resolve of this.#idle.splice(0)) resolve();
@@ -200,14 +207,48 @@ export class BatchWriter {
         continue;
       }
       if (!(await this.#write(batch.batch))) {
-        if (batch.source === 'memory') this.#retry = batch.batch;
-        if (this.#closing) return;
-        await this.#sleep(this.#options.retryIntervalMs, false);
-        continue;
+        if (await this.#isPoison(batch.batch)) {
+          this.#reject(batch.batch);
+        } else {
+          if (batch.source === 'memory') this.#retry = batch.batch;
+          if (this.#closing) return;
+          await this.#sleep(this.#options.retryIntervalMs, false);
+          continue;
+        }
       }
+      this.#failures = 0;
       if (batch.source === 'spool') this.#spool?.advance(batch.bytes);
       if (batch.source === 'memory') this.#retry = undefined;
     }
+  }
+
+  /**
+   * A batch that failed {@link POISON_ATTEMPTS} times while the database
+   * answers `select 1` is refused for what it holds, not for an outage:
+   * retrying it would block every later event.
+   */
+  async #isPoison(batch: SpooledBatch): Promise<boolean> {
+    this.#failures = this.#failingId === batch.id ? this.#failures + 1 : 1;
+    this.#failingId = batch.id;
+    if (this.#failures < POISON_ATTEMPTS) return false;
+    try {
+      await sql`select 1`.execute(this.#db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #reject(batch: SpooledBatch): void {
+    this.#dropped += batch.events.length;
+    droppedChannel.publish({ count: batch.events.length, total: this.#dropped });
+    this.#options.onError?.(
+      new WarpError(
+        'WARP_ERR_STORE_BATCH_REJECTED',
+        `[warp] [store-sql] the database refused batch ${batch.id} (${batch.events.length} events) ${POISON_ATTEMPTS} times while answering queries: the batch was dropped; report the error this one wraps`,
+        { cause: this.#lastError },
+      ),
+    );
   }
 
   #spooled(): { batch: SpooledBatch; source: 'spool'; bytes: number } | undefined {
@@ -252,6 +293,7 @@ export class BatchWriter {
       this.#unavailable = false;
       return true;
     } catch (cause) {
+      this.#lastError = cause;
       if (!this.#unavailable) {
         const error = new WarpError(
           'WARP_ERR_STORE_UNAVAILABLE',
