@@ -7,6 +7,8 @@ export const LAB_ADDRESSES = { sender: '192.0.2.10', mx: '198.51.100.25' } as co
 export interface LabNetwork {
   sender: string;
   mx: string;
+  /** The sender's end of the veth pair (for `tc` shaping). */
+  senderLink: string;
   destroy(): Promise<void>;
 }
 
@@ -18,9 +20,12 @@ export interface LabNetwork {
 export async function createLabNetwork(tag: string): Promise<LabNetwork> {
   const sender = `warp-lab-snd-${tag}`;
   const mx = `warp-lab-mx-${tag}`;
+  const vethSender = `wl${tag}s`.slice(0, 15);
+  const vethMx = `wl${tag}m`.slice(0, 15);
   const network: LabNetwork = {
     sender,
     mx,
+    senderLink: vethSender,
     destroy: async () => {
       for (const ns of [sender, mx]) await run('ip', ['netns', 'delete', ns]).catch(() => {});
     },
@@ -28,8 +33,6 @@ export async function createLabNetwork(tag: string): Promise<LabNetwork> {
   try {
     await run('ip', ['netns', 'add', sender]);
     await run('ip', ['netns', 'add', mx]);
-    const vethSender = `wl${tag}s`.slice(0, 15);
-    const vethMx = `wl${tag}m`.slice(0, 15);
     await run('ip', [
       'link',
       'add',

@@ -1,12 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab, waitFor } from '../src/lab';
 import { deliveredFiles, flush, processesIn, reconfigure, submit } from '../src/postfix-instance';
-import { run } from '../src/run-command';
+import { run, runIn } from '../src/run-command';
 
 let lab: Lab;
 
 beforeAll(async () => {
   lab = await startLab();
+  // 100 Mbit/s towards the MX: a 40 MB message takes seconds, so the fault
+  // lands mid-DATA however fast the machine is.
+  await runIn(lab.network.sender, 'tc', [
+    'qdisc',
+    'add',
+    'dev',
+    lab.network.senderLink,
+    'root',
+    'tbf',
+    'rate',
+    '100mbit',
+    'burst',
+    '64kb',
+    'latency',
+    '200ms',
+  ]);
 }, 300_000);
 
 afterAll(async () => {
