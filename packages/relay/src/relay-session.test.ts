@@ -211,4 +211,15 @@ describe('relay session', () => {
     await client.closed;
     expect(mx.messages).toHaveLength(1);
   });
+
+  it('reports an MTA that closes an idle connection without QUIT as client-closed', async () => {
+    const { client, harness } = await setup();
+    await client.reply();
+    client.send('EHLO s\r\n');
+    await client.reply();
+    client.socket.end();
+    await client.closed;
+    const [closed] = await harness.closedSessions(1);
+    expect(closed).toMatchObject({ reason: 'client-closed', error: null });
+  });
 });

@@ -52,6 +52,12 @@ export class SessionIo {
   };
   readonly #openedMs = performance.now();
   #clientEnded = false;
+
+  /** Whether the MTA has half-closed (sent FIN). */
+  get clientEnded(): boolean {
+    return this.#clientEnded;
+  }
+
   #mxEndSent = false;
   #mxCongested = false;
   #mxGone = false;

@@ -392,6 +392,6 @@ export class Session {
       );
       return;
     }
-    this.io.end(this.#quitSent ? 'quit' : 'server-closed');
+    this.io.end(this.#quitSent ? 'quit' : this.io.clientEnded ? 'client-closed' : 'server-closed');
   }
 }
