@@ -3,7 +3,7 @@
 // each printed next to a raw-driver baseline run in the same process.
 // Run: pnpm --filter @warp/store-sql bench   (MariaDB on 127.0.0.1:3306 required)
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransactionOutcome, WarpEvent } from '@warp/hooks';
 import Database from 'better-sqlite3';
@@ -140,10 +140,12 @@ async function timed(
 const dir = mkdtempSync(join(tmpdir(), 'warp-store-bench-'));
 const database = createTestDatabase();
 try {
-  const events = stream(16_000);
+  const events = stream(Number(process.env.BENCH_SESSIONS ?? 16_000));
   const tuples = exchangeTuples(events);
+  const sessions = Number(process.env.BENCH_SESSIONS ?? 16_000);
+  const load = loadavg()[0]?.toFixed(1);
   console.log(
-    `event mix: ${fmt(events.length)} events in 16,000 sessions (${(events.length / 16_000).toFixed(1)} events/session)`,
+    `event mix: ${fmt(events.length)} events, ${(events.length / sessions).toFixed(1)} per session; load ${load} on ${cpus().length} cores`,
   );
 
   const sqlite = openSqlite(join(dir, 'write.db'));
