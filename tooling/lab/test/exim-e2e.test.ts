@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCertificate } from '../src/certificate';
+import { type EximMx, startEximMx } from '../src/exim-mx';
 import { createEximSender, type EximSender } from '../src/exim-sender';
 import { type Lab, startLab, waitFor } from '../src/lab';
 import { LAB_ADDRESSES } from '../src/lab-network';
@@ -9,6 +11,8 @@ import { applyRules } from '../src/warpd-process';
 
 let lab: Lab;
 let exim: EximSender;
+let eximMx: EximMx;
+let toEximMx: EximSender;
 
 beforeAll(async () => {
   lab = await startLab();
@@ -17,9 +21,18 @@ beforeAll(async () => {
   writeFileSync(rulesConfig, JSON.stringify({ rules: { mtaUser: 'Debian-exim' } }));
   await applyRules(lab.network.sender, rulesConfig);
   exim = await createEximSender(lab.network.sender, join(lab.dir, 'exim'), LAB_ADDRESSES.mx);
+  // A second real MX: Exim (STARTTLS in the middle of its EHLO reply, PIPECONNECT, CHUNKING).
+  const cert = await makeCertificate(lab.dir, 'exim-mx.example.net');
+  eximMx = await startEximMx(lab.network.mx, join(lab.dir, 'exim-mx'), '198.51.100.26', cert);
+  toEximMx = await createEximSender(
+    lab.network.sender,
+    join(lab.dir, 'exim-to-exim'),
+    '198.51.100.26',
+  );
 }, 300_000);
 
 afterAll(async () => {
+  await eximMx?.stop();
   await lab?.stop();
 });
 
@@ -45,5 +58,26 @@ describe('lab interop: Exim as the sender (BDAT through warpd)', () => {
       );
     expect(bdat).toBe(true);
     expect(await lab.mx.queueEmpty()).toBe(true);
+  });
+});
+
+describe('lab interop: Exim as the MX', () => {
+  it('delivers Exim to Exim through warpd: TLS on the MX leg, none on the sender leg, BDAT, byte-identical body', async () => {
+    const body = 'To the Exim MX.\n.\n..two dots\n\u00e9t\u00e9\nMAIL FROM:<x@example.org>\n';
+    const message = Buffer.from(
+      `From: exim@example.org\nTo: rcpt@example.net\nSubject: exim to exim\n\n${body}`,
+    );
+    await toEximMx.send('exim@example.org', ['rcpt@example.net'], message);
+    await waitFor('delivery at the Exim MX', () => eximMx.delivered().length > 0);
+    const file = eximMx.delivered()[0] as Buffer;
+    expect(file.subarray(-Buffer.byteLength(body)).toString()).toBe(body);
+    expect(eximMx.log()).toMatch(/<= exim@example\.org .* P=esmtps X=TLS1\.[23]/);
+    const delivery =
+      toEximMx
+        .log()
+        .split('\n')
+        .find((line) => line.includes('=> rcpt@example.net')) ?? '';
+    expect(delivery).toMatch(/ K C="250/);
+    expect(delivery).not.toMatch(/ X=/);
   });
 });
