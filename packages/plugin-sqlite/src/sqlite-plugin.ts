@@ -6,7 +6,7 @@ import typia from 'typia';
 
 /** Options of the SQLite storage plugin. */
 export interface SqliteOptions extends StorePluginOptions {
-  /** The database file. Default `warp.db` in the working directory. */
+  /** The database file. Default `warp.sqlite` in the working directory. */
   path?: string;
   /**
    * A database you opened yourself (better-sqlite3, or anything with the
@@ -29,7 +29,7 @@ const validate = typia.createValidateEquals<SqliteConfig>();
  *
  * @example
  * ```ts
- * const store = sqliteStore({ path: '/var/lib/warp/warp.db', retention: { maxAgeDays: 30 } });
+ * const store = sqliteStore({ path: '/var/lib/warp/warp.sqlite', retention: { maxAgeDays: 30 } });
  * ```
  * @throws PluginOptionsError `WARP_ERR_HOOKS_INVALID_OPTIONS` naming each wrong option.
  */
@@ -37,7 +37,7 @@ export function sqliteStore(input: SqliteOptions = {}): Plugin {
   const isObject = typeof input === 'object' && input !== null;
   const { database, ...config } = isObject ? input : { database: undefined };
   const options = checkOptions('sqlite', validate(isObject ? config : input));
-  const path = options.path ?? 'warp.db';
+  const path = options.path ?? 'warp.sqlite';
   return createStorePlugin('sqlite', options, {
     defaultSpoolPath: () =>
       database === undefined && path !== ':memory:' ? `${path}.spool` : undefined,
