@@ -123,6 +123,15 @@ async function fillExchanges(db: Kysely<StoreDatabase>, target: number): Promise
   return stored;
 }
 
+/** How loaded the machine is: a fixed CPU loop, timed (compare runs by this, not by wall clock alone). */
+function calibrate(): number {
+  const start = performance.now();
+  let x = 0;
+  for (let i = 0; i < 1e7; i++) x += i % 7;
+  if (x < 0) console.log(x);
+  return performance.now() - start;
+}
+
 async function timed(
   run: () => Promise<unknown>,
   times = 5,
@@ -146,6 +155,9 @@ try {
   const load = loadavg()[0]?.toFixed(1);
   console.log(
     `event mix: ${fmt(events.length)} events, ${(events.length / sessions).toFixed(1)} per session; load ${load} on ${cpus().length} cores`,
+  );
+  console.log(
+    `calibration: a 10M-iteration loop takes ${calibrate().toFixed(0)} ms (about 15 ms on an idle core)`,
   );
 
   const sqlite = openSqlite(join(dir, 'write.db'));
