@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { createHookBus, type HookBus, loadPlugins, type SessionEvent } from '@warp/hooks';
+import {
+  createHookBus,
+  type HookBus,
+  loadPlugins,
+  NOTICE_CHANNELS,
+  type NoticeEvent,
+  type SessionEvent,
+} from '@warp/hooks';
 import { getOriginalDestination } from '@warp/original-dst';
 import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
 import { type Logger, pino } from 'pino';
@@ -48,12 +55,26 @@ function timeoutsOf(config: WarpdConfig): Partial<RelayTimeouts> {
 }
 
 /**
- * Plugins when the configuration has no `plugins` key: every event as JSON
- * Lines on standard output (`@warp/plugin-file`). `"plugins": []` turns it off.
+ * Plugins when the configuration has no `plugins` key: every event stored in
+ * the embedded SQLite database `warp.sqlite` in the working directory
+ * (`@warp/plugin-sqlite`). `"plugins": []` turns storage off.
  */
 export const DEFAULT_PLUGINS: readonly PluginEntry[] = [
-  { use: '@warp/plugin-file', options: { path: '-' } },
+  { use: '@warp/plugin-sqlite', options: { path: 'warp.sqlite' } },
 ];
+
+// The bus reports slow, failing and overflowing plugins on diagnostics
+// channels; without this an operator would never see them.
+function logNotices(logger: Logger): () => void {
+  const subscriptions = Object.values(NOTICE_CHANNELS).map((notices) => {
+    const onNotice = (notice: unknown) => logger.warn({ notice }, (notice as NoticeEvent).type);
+    notices.subscribe(onNotice);
+    return () => notices.unsubscribe(onNotice);
+  });
+  return () => {
+    for (const unsubscribe of subscriptions) unsubscribe();
+  };
+}
 
 // Events reach people through plugins; the log adds only sessions that
 // ended in an error (and every event at debug level).
@@ -80,6 +101,7 @@ export async function startDaemon(
     },
     options.logDestination ?? process.stdout,
   );
+  const stopLoggingNotices = logNotices(logger);
   const plugins = await loadPlugins(config.plugins ?? DEFAULT_PLUGINS, {
     baseDir: options.configPath ? dirname(options.configPath) : process.cwd(),
     importModule: (specifier) => import(specifier),
@@ -120,6 +142,7 @@ export async function startDaemon(
     } catch (error) {
       await relay.close({ graceMs: 0 });
       await bus.close();
+      stopLoggingNotices();
       throw new WarpdError(
         'WARP_ERR_WARPD_LISTEN_FAILED',
         `cannot listen on ${listen}: ${(error as Error).message}; is another warpd running?`,
@@ -141,6 +164,7 @@ export async function startDaemon(
       logger.info({ sessions: relay.sessionCount, graceMs }, 'warpd stopping');
       await relay.close({ graceMs });
       await bus.close();
+      stopLoggingNotices();
       logger.info('warpd stopped');
     },
   };
