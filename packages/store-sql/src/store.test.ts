@@ -177,6 +177,30 @@ describe.each([
     expect(txn?.sender).toBe('jörg😀@exämple.org');
   });
 
+  it('cuts values to their column widths instead of failing the batch (MySQL strict mode)', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-a' });
+    writer.start();
+    const events = sessionEvents({
+      sessionId: 'wide',
+      startMs: T0 + 40,
+      domain: `${'d'.repeat(300)}.test`,
+    });
+    const long = events.map((e) =>
+      e.type === 'reply.received' && e.command?.verb === 'QUIT'
+        ? { ...e, command: { ...e.command, verb: 'V'.repeat(40) } }
+        : e,
+    );
+    writer.add(long);
+    await writer.close();
+    expect(writer.stats()).toMatchObject({ written: 13, dropped: 0 });
+    const [session] = await findSessions(db, { nodeId: 'node-a', since: T0 + 40, until: T0 + 41 });
+    expect(session?.mx_host).toHaveLength(255);
+    const verbs = (await findExchanges(db, { nodeId: 'node-a', sessionId: 'wide' })).map(
+      (e) => e.verb,
+    );
+    expect(verbs.at(-1)).toBe('V'.repeat(16));
+  });
+
   it('summarizes providers: outcomes, deferral rate and latency percentiles', async () => {
     const writer = new BatchWriter(db, { nodeId: 'node-b' });
     writer.start();
