@@ -47,6 +47,8 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
     nodeId: options.nodeId ?? hostname(),
     egress,
     selectEgress: options.selectEgress,
+    beforeMail: options.beforeMail,
+    beforeRcpt: options.beforeRcpt,
     tls: options.tls ?? 'opportunistic',
     tlsOptions: options.tlsOptions,
     tlsBrokenTtlMs: options.tlsBrokenTtlMs ?? 3_600_000,

@@ -1,6 +1,12 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { EgressContext, EventSink } from '@warp/hooks';
+import type {
+  EgressContext,
+  EventSink,
+  MailContext,
+  RcptContext,
+  VerdictResult,
+} from '@warp/hooks';
 
 /**
  * What to do about TLS towards the MX:
@@ -79,6 +85,19 @@ export interface RelayOptions {
    * round-robin.
    */
   selectEgress?: (context: EgressContext) => Promise<string | undefined>;
+  /**
+   * Asked before each `MAIL` goes to the MX (the hook bus's `beforeMail`).
+   * A `reply` verdict answers the MTA instead; the MX never sees the command,
+   * and warp answers the rest of that transaction (`503 5.5.1`) as an MX would.
+   * A rejection is taken as `allow`.
+   */
+  beforeMail?: (context: MailContext) => Promise<VerdictResult>;
+  /**
+   * Asked before each `RCPT` goes to the MX (the hook bus's `beforeRcpt`).
+   * A `reply` verdict answers the MTA instead; when every RCPT of a
+   * transaction was refused, DATA/BDAT get `554 5.5.1` from warp and the MX RSET.
+   */
+  beforeRcpt?: (context: RcptContext) => Promise<VerdictResult>;
   /** TLS policy towards the MX (default `opportunistic`). */
   tls?: TlsPolicy;
   /** Extra `tls.connect` options (e.g. `ca`, `minVersion`). */
@@ -96,10 +115,15 @@ export interface RelayOptions {
 /** Every option of {@link RelayOptions} with its default applied. */
 export interface ResolvedRelayOptions
   extends Required<
-    Omit<RelayOptions, 'events' | 'selectEgress' | 'egress' | 'tlsOptions' | 'timeouts'>
+    Omit<
+      RelayOptions,
+      'events' | 'selectEgress' | 'beforeMail' | 'beforeRcpt' | 'egress' | 'tlsOptions' | 'timeouts'
+    >
   > {
   events: EventSink | undefined;
   selectEgress: RelayOptions['selectEgress'];
+  beforeMail: RelayOptions['beforeMail'];
+  beforeRcpt: RelayOptions['beforeRcpt'];
   egress: readonly string[];
   tlsOptions: RelayOptions['tlsOptions'];
   timeouts: RelayTimeouts;

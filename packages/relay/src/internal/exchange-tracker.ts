@@ -18,6 +18,10 @@ export interface PendingCommand {
   readonly path?: string;
   /** A reply warp gives itself (the MX never sees the command). */
   readonly local?: ParsedReply;
+  /** Who gave {@link local}: warp (`relay`, default) or a decider (`plugin`). */
+  readonly source?: ReplySource;
+  /** Sent by warp itself (RSET after a refused transaction): its reply never reaches the MTA. */
+  readonly silent?: boolean;
   readonly sent: Instant;
   readonly transaction: TransactionRecord | null;
 }
@@ -76,6 +80,7 @@ export class ExchangeTracker {
     path?: string,
     sent: Instant = instant(),
     local?: ParsedReply,
+    extra: { source?: ReplySource; silent?: boolean } = {},
   ): PendingCommand {
     let transaction: TransactionRecord | null = null;
     if (verb === 'MAIL') {
@@ -96,6 +101,7 @@ export class ExchangeTracker {
     const pending: PendingCommand = { verb, line, sent, transaction };
     if (path !== undefined) Object.assign(pending, { path });
     if (local !== undefined) Object.assign(pending, { local });
+    Object.assign(pending, extra);
     this.fifo.push(pending);
     return pending;
   }
@@ -123,7 +129,11 @@ export class ExchangeTracker {
     });
     const record = pending.transaction;
     if (record && record === this.#current) this.#advance(pending, record, reply, source);
-    else if ((pending.verb === 'RSET' || pending.verb === 'QUIT') && this.#current)
+    else if (
+      (pending.verb === 'RSET' || pending.verb === 'QUIT') &&
+      this.#current &&
+      !pending.silent
+    )
       this.complete(null, reply, source);
   }
 

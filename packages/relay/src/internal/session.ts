@@ -11,9 +11,17 @@ import {
 } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
 import type { Destination, ResolvedRelayOptions } from '../relay-options';
+import { answerLocally, DeciderGate, gateSession } from './decider-gate';
 import { ExchangeTracker } from './exchange-tracker';
 import { instant } from './instant';
 import { localReply } from './received-reply';
+import {
+  ambiguousDataEnd,
+  mxProtocolFailure,
+  relayFailure,
+  shutdownFailure,
+  timeoutFailure,
+} from './relay-failure';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
 import { SessionIo } from './session-io';
 
@@ -33,12 +41,7 @@ export interface SessionHost {
 
 const DOT_CRLF = Buffer.from('.\r\n');
 const MAX_LINE = 65_536;
-const error = (
-  code: ConstructorParameters<typeof RelayError>[0],
-  detail: string,
-  reply: [number, string, string],
-  cause?: unknown,
-) => new RelayError(code, detail, { code: reply[0], enhanced: reply[1], text: reply[2] }, cause);
+const error = relayFailure;
 
 /**
  * One relayed connection: the MTA on one side, the MX on the other. Both
@@ -56,8 +59,11 @@ export class Session {
   destination: Destination | undefined;
   heloLine = '';
   tlsActive = false;
+  readonly gate: DeciderGate;
   #queue: ClientEvent[] = [];
   #held = true;
+  #requeue = false;
+  #skipChunk = false;
   #discarding = false;
   #draining = false;
   #saslContinuation = false;
@@ -69,26 +75,23 @@ export class Session {
     this.#host = host;
     const base = { nodeId: host.options.nodeId, sessionId: this.id };
     this.tracker = new ExchangeTracker(base, (event) => host.emit(event));
+    this.gate = new DeciderGate(
+      host.options,
+      () => gateSession(this, host.options.nodeId),
+      () => this.pump(),
+    );
     this.io = new SessionIo(client, host.options.timeouts, base, {
       onClientChunk: (chunk) => this.#enqueue(this.commands.push(chunk)),
       onReplyChunk: (chunk) => this.#onMxData(chunk),
       onMxEnded: () => this.#onMxEnded(),
-      onTimeout: (side) =>
-        this.fail(
-          error(
-            'WARP_ERR_RELAY_TIMEOUT',
-            `${side} stayed silent past the timeout (RFC 5321 4.5.3.2)`,
-            [421, '4.4.2', '[warp] timeout, closing'],
-          ),
-          'timeout',
-        ),
+      onTimeout: (side) => this.fail(timeoutFailure(side), 'timeout'),
       onClosed: (event) => {
         this.tracker.complete(null, this.io.failure?.reply ?? null, 'relay');
         host.emit({ ...event, transactions: this.tracker.transactions });
         host.sessionEnded(this);
       },
       flow: () => ({
-        waiting: this.#held || this.commands.mode === 'data-pending',
+        waiting: this.#held || this.gate.deciding || this.commands.mode === 'data-pending',
         buffered: this.#queue.length + this.commands.bufferedBytes,
         inBody: this.commands.mode === 'data' || this.commands.mode === 'bdat' || this.#discarding,
         idle: this.tracker.fifo.length === 0,
@@ -172,14 +175,7 @@ export class Session {
       this.tracker.current
     )
       return;
-    this.fail(
-      error('WARP_ERR_RELAY_SHUTDOWN', 'warp is shutting down', [
-        421,
-        '4.3.2',
-        '[warp] shutting down, try again later',
-      ]),
-      'shutdown',
-    );
+    this.fail(shutdownFailure(), 'shutdown');
   }
 
   /** Lets client events flow again (after the reply that held them). */
@@ -197,10 +193,13 @@ export class Session {
     if (!this.io.mx || this.io.closing) return;
     const out: Buffer[] = [];
     let index = 0;
-    while (!this.#held && index < this.#queue.length) {
+    while (!this.#held && !this.gate.deciding && index < this.#queue.length) {
       const event = this.#queue[index++] as ClientEvent;
       if (this.#handle(event, out)) break;
     }
+    // A decider is running on that command: it is handled again once decided.
+    if (this.#requeue) index--;
+    this.#requeue = false;
     this.#queue = index === this.#queue.length ? [] : this.#queue.slice(index);
     if (out.length > 0) this.io.writeMx(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     if (this.tracker.fifo[0]?.local) {
@@ -219,7 +218,7 @@ export class Session {
         return this.#command(event.command, out);
       case 'data':
       case 'bdat-data':
-        if (this.#discarding) return false;
+        if (this.#discarding || this.#skipChunk) return false;
         out.push(event.content);
         this.tracker.addBody(event.length);
         return false;
@@ -236,6 +235,7 @@ export class Session {
         this.io.dropMx();
         return false;
       case 'bdat-end':
+        this.#skipChunk = false;
         return false;
       case 'line-too-long':
         this.tracker.sent(
@@ -292,6 +292,17 @@ export class Session {
         this.#held = true;
         return true;
     }
+    const gate = this.gate.check(command);
+    if (gate.action === 'wait') {
+      this.#requeue = true;
+      return true;
+    }
+    if (gate.action === 'answer') {
+      answerLocally(this.tracker, command, line, gate, out);
+      if (command.verb === 'BDAT') this.#skipChunk = true;
+      // DATA: the parser waits for the reply before reading on (see afterReply).
+      return command.verb === 'DATA';
+    }
     out.push(raw);
     this.tracker.sent(
       command.verb,
@@ -302,15 +313,7 @@ export class Session {
   }
 
   #refuseAmbiguous(): boolean {
-    const failure = error(
-      'WARP_ERR_RELAY_AMBIGUOUS_DATA_END',
-      'refused a message with a bare LF or CR around a dot line (ambiguous end of data, SMTP smuggling)',
-      [
-        554,
-        '5.6.0',
-        '[warp] message refused: bare LF/CR in a dot line makes the end of data ambiguous',
-      ],
-    );
+    const failure = ambiguousDataEnd();
     this.tracker.complete('bounced', failure.reply, 'relay');
     this.fail(failure, 'refused');
     return true;
@@ -325,14 +328,7 @@ export class Session {
           event.type === 'line-too-long'
             ? 'an over-long reply line'
             : 'a line that is not an SMTP reply';
-        this.fail(
-          error('WARP_ERR_RELAY_PROTOCOL', `the MX ${this.destination?.address} sent ${what}`, [
-            421,
-            '4.5.0',
-            '[warp] MX protocol error, try again later',
-          ]),
-          'error',
-        );
+        this.fail(mxProtocolFailure(`the MX ${this.destination?.address} sent ${what}`), 'error');
         return;
       }
     }
@@ -345,6 +341,10 @@ export class Session {
       return;
     }
     this.tracker.replied(pending, reply);
+    if (pending.silent) {
+      this.afterReply();
+      return;
+    }
     if (pending.verb === 'EHLO' || pending.verb === 'HELO') {
       void decideEhlo(this, this.#host.ehlo, pending, reply);
       return;
@@ -366,9 +366,12 @@ export class Session {
   afterReply(): void {
     for (let head = this.tracker.fifo[0]; head?.local; head = this.tracker.fifo[0]) {
       this.tracker.fifo.shift();
-      this.tracker.replied(head, head.local, 'relay');
+      this.tracker.replied(head, head.local, head.source ?? 'relay');
       this.io.writeClient(replyBytes(head.local));
-      if (head.verb === 'STARTTLS' && this.commands.mode === 'starttls-pending')
+      if (
+        (head.verb === 'STARTTLS' && this.commands.mode === 'starttls-pending') ||
+        (head.verb === 'DATA' && this.commands.mode === 'data-pending')
+      )
         this.#queue.unshift(...this.commands.resume());
       this.#held = false;
     }
