@@ -86,6 +86,8 @@ describe('relay deciders', () => {
       {
         outcome: 'deferred',
         finalReply: { code: 451, enhanced: '4.7.1' },
+        decidedBy: 'plugin',
+        plugin: 'pauser',
         recipients: [
           { address: 'b@example.net', reply: { code: 503 } },
           { address: 'c@example.net', reply: { code: 503 } },
@@ -175,10 +177,9 @@ describe('relay deciders', () => {
       'QUIT',
     ]);
     expect(mx.messages.map((m) => m.recipients)).toEqual([['d@example.net']]);
-    expect(transactions(harness.events).map((t) => `${t.outcome} ${t.finalReply.code}`)).toEqual([
-      'rejected 550',
-      'delivered 250',
-    ]);
+    expect(
+      transactions(harness.events).map((t) => `${t.outcome} ${t.finalReply.code} ${t.decidedBy}`),
+    ).toEqual(['rejected 550 plugin', 'delivered 250 server']);
   });
 
   it('skips the octets of a BDAT chunk it answers itself', async () => {

@@ -30,6 +30,8 @@ export type GateAnswer =
       readonly action: 'answer';
       readonly reply: ParsedReply;
       readonly source: ReplySource;
+      /** The plugin that refused, when the bus named it. */
+      readonly plugin?: string | undefined;
       /** The MX holds a transaction the MTA will not finish: send it RSET. */
       readonly resetMx: boolean;
     };
@@ -37,12 +39,12 @@ export type GateAnswer =
 const FORWARD: GateAnswer = { action: 'forward' };
 const WAIT: GateAnswer = { action: 'wait' };
 const ALLOW: VerdictResult = { action: 'allow' };
-const answer = (reply: ParsedReply, source: ReplySource, resetMx = false): GateAnswer => ({
-  action: 'answer',
-  reply,
-  source,
-  resetMx,
-});
+const answer = (
+  reply: ParsedReply,
+  source: ReplySource,
+  resetMx = false,
+  plugin?: string,
+): GateAnswer => ({ action: 'answer', reply, source, resetMx, plugin });
 // What Postfix answers as an MX, so the MTA sees what it would see without warp.
 const needMail = () => localReply(503, '5.5.1', '[warp] Error: need MAIL command');
 const noRecipients = () => localReply(554, '5.5.1', '[warp] Error: no valid recipients');
@@ -131,7 +133,7 @@ export class DeciderGate {
     if (verdict === undefined) return WAIT;
     if (verdict.action === 'reply') {
       this.#reset('refused');
-      return answer(deciderReply(verdict.reply), 'plugin');
+      return answer(deciderReply(verdict.reply), 'plugin', false, verdict.plugin);
     }
     this.#reset('open');
     this.#sender = envelope.address;
@@ -158,7 +160,7 @@ export class DeciderGate {
     if (verdict === undefined) return WAIT;
     if (verdict.action === 'reply') {
       this.#refusedRcpts++;
-      return answer(deciderReply(verdict.reply), 'plugin');
+      return answer(deciderReply(verdict.reply), 'plugin', false, verdict.plugin);
     }
     this.#forwardedRcpts++;
     return FORWARD;
@@ -212,7 +214,10 @@ export function answerLocally(
   out: Buffer[],
 ): void {
   const path = command.envelope?.address;
-  tracker.sent(command.verb, line, path, instant(), gate.reply, { source: gate.source });
+  tracker.sent(command.verb, line, path, instant(), gate.reply, {
+    source: gate.source,
+    plugin: gate.plugin,
+  });
   if (!gate.resetMx) return;
   out.push(RSET_CRLF);
   tracker.sent('RSET', 'RSET', undefined, instant(), undefined, { silent: true });

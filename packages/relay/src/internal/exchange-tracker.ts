@@ -22,6 +22,8 @@ export interface PendingCommand {
   readonly source?: ReplySource;
   /** Sent by warp itself (RSET after a refused transaction): its reply never reaches the MTA. */
   readonly silent?: boolean;
+  /** The plugin whose decider gave {@link local}. */
+  readonly plugin?: string;
   readonly sent: Instant;
   readonly transaction: TransactionRecord | null;
 }
@@ -34,6 +36,8 @@ export interface TransactionRecord {
   readonly recipients: RecipientResult[];
   size: number;
   mailReply: Reply | null;
+  /** Replies of this transaction that a plugin's decider gave, with the plugin's name when known. */
+  readonly pluginReplies: Map<Reply, string | undefined>;
 }
 
 /** Outcome of a transaction that ended without a reply to its end of data. */
@@ -80,7 +84,7 @@ export class ExchangeTracker {
     path?: string,
     sent: Instant = instant(),
     local?: ParsedReply,
-    extra: { source?: ReplySource; silent?: boolean } = {},
+    extra: { source?: ReplySource; silent?: boolean; plugin?: string | undefined } = {},
   ): PendingCommand {
     let transaction: TransactionRecord | null = null;
     if (verb === 'MAIL') {
@@ -93,6 +97,7 @@ export class ExchangeTracker {
         recipients: [],
         size: 0,
         mailReply: null,
+        pluginReplies: new Map(),
       };
       this.#current = transaction;
     } else if (verb === 'RCPT' || verb === 'DATA' || verb === 'BDAT' || verb === '.') {
@@ -128,6 +133,7 @@ export class ExchangeTracker {
       transaction: pending.transaction?.number ?? null,
     });
     const record = pending.transaction;
+    if (record && source === 'plugin') record.pluginReplies.set(reply, pending.plugin);
     if (record && record === this.#current) this.#advance(pending, record, reply, source);
     else if (
       (pending.verb === 'RSET' || pending.verb === 'QUIT') &&
@@ -195,6 +201,8 @@ export class ExchangeTracker {
       finalReply = before.reply ?? reply;
       if (before.reply) decidedBy = 'server';
     }
+    const byPlugin = finalReply !== null && record.pluginReplies.has(finalReply);
+    const plugin = finalReply ? record.pluginReplies.get(finalReply) : undefined;
     const now = instant();
     this.#emit({
       type: 'transaction.completed',
@@ -206,7 +214,8 @@ export class ExchangeTracker {
       size: record.size,
       outcome: finalOutcome,
       finalReply: finalReply ?? { code: 421, enhanced: '4.4.2', text: 'transaction abandoned' },
-      decidedBy,
+      decidedBy: byPlugin ? 'plugin' : decidedBy,
+      ...(plugin === undefined ? {} : { plugin }),
       durationMs: now.monotonicMs - record.startedMs,
     });
   }
