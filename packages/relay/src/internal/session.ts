@@ -9,7 +9,7 @@ import {
   type Reply,
   ReplyParser,
 } from '@warp/smtp-parser';
-import { RelayError } from '../relay-error';
+import type { RelayError } from '../relay-error';
 import type { Destination, ResolvedRelayOptions } from '../relay-options';
 import { answerLocally, DeciderGate, gateSession } from './decider-gate';
 import { ExchangeTracker } from './exchange-tracker';
@@ -24,6 +24,7 @@ import {
 } from './relay-failure';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
 import { SessionIo } from './session-io';
+import { startSession } from './session-start';
 
 /** What a session needs from its relay. */
 export interface SessionHost {
@@ -68,7 +69,8 @@ export class Session {
   #draining = false;
   #saslContinuation = false;
   #quitSent = false;
-  #connectedMs = 0;
+  /** When the MX connection was established (performance.now()). */
+  connectedMs = 0;
   readonly #host: SessionHost;
 
   constructor(client: Socket, host: SessionHost) {
@@ -101,59 +103,8 @@ export class Session {
   }
 
   /** Resolves the destination, dials the MX and starts relaying. */
-  async start(): Promise<void> {
-    const client = this.io.clientEndpoint;
-    let destination: Destination;
-    try {
-      destination = await this.#host.options.resolveDestination(this.io.client);
-    } catch (cause) {
-      const detail = cause instanceof Error ? cause.message : String(cause);
-      this.fail(
-        error(
-          'WARP_ERR_RELAY_DESTINATION',
-          `no destination for the connection from ${client.address}: ${detail}`,
-          [421, '4.3.0', '[warp] connection was not redirected; closing'],
-          cause,
-        ),
-        'refused',
-      );
-      return;
-    }
-    this.destination = destination;
-    const refused = this.#host.checkDestination(destination);
-    if (refused) return this.fail(refused, 'refused');
-    try {
-      const dialStarted = performance.now();
-      const { socket, egress } = await this.#host.connectMx(this, destination, client);
-      this.#connectedMs = performance.now();
-      this.io.durations.connectMs = this.#connectedMs - dialStarted;
-      if (this.io.closing) {
-        socket.destroy();
-        return;
-      }
-      this.tracker.sent('', '');
-      this.io.attachMx(socket);
-      this.#host.emit({
-        type: 'session.opened',
-        nodeId: this.#host.options.nodeId,
-        sessionId: this.id,
-        ...instant(),
-        client,
-        destination: { address: destination.address, port: destination.port },
-        egress,
-      });
-      this.io.updateTimers();
-    } catch (cause) {
-      const failure = RelayError.isInstance(cause)
-        ? (cause as RelayError)
-        : error(
-            'WARP_ERR_RELAY_CONNECT_FAILED',
-            String(cause),
-            [421, '4.4.1', '[warp] cannot reach the MX, try again later'],
-            cause,
-          );
-      this.fail(failure, 'connect-failed');
-    }
+  start(): Promise<void> {
+    return startSession(this, this.#host);
   }
 
   /** Ends the session: the MTA gets `failure.reply`, the MX connection is dropped. */
@@ -353,7 +304,7 @@ export class Session {
     if (pending.verb === '') this.#held = false;
     else if (pending.verb === 'DATA' && this.commands.mode === 'data-pending') {
       if (reply.code === 354 && this.io.durations.connectTo354Ms === null)
-        this.io.durations.connectTo354Ms = performance.now() - this.#connectedMs;
+        this.io.durations.connectTo354Ms = performance.now() - this.connectedMs;
       this.#queue.push(
         ...(reply.code === 354 ? this.commands.startData() : this.commands.resume()),
       );
