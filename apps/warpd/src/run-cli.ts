@@ -74,6 +74,8 @@ export async function runCli(
             'WARP_ERR_WARPD_CONFIG_INVALID',
             `invalid options:\n${formatIssues(result.issues)}`,
           );
+        const { createPrivacyFilter } = await import('@warp/store-sql');
+        createPrivacyFilter(overridden.privacy);
         const { loadPlugins } = await import('@warp/hooks');
         await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, {
           importModule: (s) => import(s),

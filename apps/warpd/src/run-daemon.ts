@@ -11,6 +11,7 @@ import {
 } from '@warp/hooks';
 import { getOriginalDestination } from '@warp/original-dst';
 import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
+import { createPrivacyFilter } from '@warp/store-sql';
 import { type Logger, pino } from 'pino';
 import { DEFAULT_LISTEN, parseHostPort } from './listen-address';
 import type { PluginEntry, WarpdConfig } from './warpd-config';
@@ -93,6 +94,9 @@ export async function startDaemon(
   options: StartDaemonOptions = {},
 ): Promise<Daemon> {
   const nodeId = config.nodeId ?? hostname();
+  // Applied once here, before the bus, so no plugin (file, Slack, stores) ever
+  // sees more than the configured capture level; throws on a bad combination.
+  const privacy = createPrivacyFilter(config.privacy);
   const logger = pino(
     {
       level: config.log?.level ?? 'info',
@@ -116,8 +120,9 @@ export async function startDaemon(
       : (socket) => getOriginalDestination(socket),
     events: {
       emit: (event) => {
-        bus.emit(event);
-        logEvent(logger, event);
+        const visible = privacy(event) as SessionEvent;
+        bus.emit(visible);
+        logEvent(logger, visible);
       },
     },
     egress: config.egress ?? [],

@@ -70,6 +70,21 @@ export interface WarpdConfig {
    * `host:port`.
    */
   fixedDestination?: ListenAddress;
+  /**
+   * What of the mail every plugin may see (applied once, before the hook bus).
+   * Default: envelope only (commands, replies, addresses; never content),
+   * addresses kept, AUTH exchanges always redacted.
+   */
+  privacy?: {
+    /** `envelope` (default), `headers` (plus `headerAllowlist`), `full`. */
+    capture?: 'envelope' | 'headers' | 'full';
+    /** `keep` (default), `hash` (keyed HMAC of the local part; needs `hashKey`), `domain-only`. */
+    addresses?: 'keep' | 'hash' | 'domain-only';
+    /** HMAC key for `addresses: "hash"`; keep it secret and stable. */
+    hashKey?: string & tags.MinLength<16>;
+    /** Headers kept at `headers` level (default `["Message-ID"]`). */
+    headerAllowlist?: string[];
+  };
   /** Plugins, in order (observers and deciders). */
   plugins?: PluginEntry[];
 }
