@@ -49,10 +49,12 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
     selectEgress: options.selectEgress,
     beforeMail: options.beforeMail,
     beforeRcpt: options.beforeRcpt,
+    beforeRelay: options.beforeRelay,
     tls: options.tls ?? 'opportunistic',
     tlsOptions: options.tlsOptions,
     tlsBrokenTtlMs: options.tlsBrokenTtlMs ?? 3_600_000,
-    relayBdat: options.relayBdat ?? true,
+    // A held message comes by DATA: BDAT chunks would each need a reply before the decision.
+    relayBdat: options.beforeRelay ? false : (options.relayBdat ?? true),
     maxSessions: options.maxSessions ?? 1000,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
   };

@@ -1,25 +1,20 @@
 import type { MailContext, RcptContext, SessionEvent, VerdictResult } from '@warp/hooks';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeMx, startFakeMx } from './internal/test-support/fake-mx';
+import { describe, expect, it } from 'vitest';
+import { startFakeMx } from './internal/test-support/fake-mx';
+import { closeAfterEach } from './internal/test-support/fixtures';
 import { type Harness, startRelay } from './internal/test-support/relay-harness';
 import { connectClient, type TestClient } from './internal/test-support/smtp-client';
 
-let mx: FakeMx | undefined;
-let harness: Harness | undefined;
-
-afterEach(async () => {
-  await harness?.relay.close({ graceMs: 0 });
-  await mx?.close();
-  harness = undefined;
-  mx = undefined;
-});
+const fixtures = closeAfterEach();
 
 async function setup(
   relayOptions: Parameters<typeof startRelay>[1],
   mxOptions: Parameters<typeof startFakeMx>[0] = {},
 ) {
-  mx = await startFakeMx(mxOptions);
-  harness = await startRelay(mx.port, relayOptions);
+  const mx = await startFakeMx(mxOptions);
+  fixtures.mx = mx;
+  const harness = await startRelay(mx.port, relayOptions);
+  fixtures.harness = harness;
   const client = await connectClient(harness.port);
   expect(await client.reply()).toMatch(/^220 /);
   client.send('EHLO sender.example\r\n');

@@ -5,6 +5,8 @@ import type {
   EventSink,
   MailContext,
   RcptContext,
+  RelayContext,
+  RelayResult,
   VerdictResult,
 } from '@warp/hooks';
 
@@ -98,6 +100,14 @@ export interface RelayOptions {
    * transaction was refused, DATA/BDAT get `554 5.5.1` from warp and the MX RSET.
    */
   beforeRcpt?: (context: RcptContext) => Promise<VerdictResult>;
+  /**
+   * Asked with the whole message before any of it reaches the MX (the hook
+   * bus's `beforeRelay`). With it, warp answers DATA with its own 354, holds
+   * the content (spooled to a file when large), and sends DATA to the MX only
+   * for a message to relay; a rejected one gets the plugin's reply and the MX
+   * an RSET. CHUNKING is then hidden from the MTA (it uses DATA).
+   */
+  beforeRelay?: (context: RelayContext) => Promise<RelayResult>;
   /** TLS policy towards the MX (default `opportunistic`). */
   tls?: TlsPolicy;
   /** Extra `tls.connect` options (e.g. `ca`, `minVersion`). */
@@ -117,13 +127,21 @@ export interface ResolvedRelayOptions
   extends Required<
     Omit<
       RelayOptions,
-      'events' | 'selectEgress' | 'beforeMail' | 'beforeRcpt' | 'egress' | 'tlsOptions' | 'timeouts'
+      | 'events'
+      | 'selectEgress'
+      | 'beforeMail'
+      | 'beforeRcpt'
+      | 'beforeRelay'
+      | 'egress'
+      | 'tlsOptions'
+      | 'timeouts'
     >
   > {
   events: EventSink | undefined;
   selectEgress: RelayOptions['selectEgress'];
   beforeMail: RelayOptions['beforeMail'];
   beforeRcpt: RelayOptions['beforeRcpt'];
+  beforeRelay: RelayOptions['beforeRelay'];
   egress: readonly string[];
   tlsOptions: RelayOptions['tlsOptions'];
   timeouts: RelayTimeouts;

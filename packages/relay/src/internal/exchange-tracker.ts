@@ -22,6 +22,8 @@ export interface PendingCommand {
   readonly source?: ReplySource;
   /** Sent by warp itself (RSET after a refused transaction): its reply never reaches the MTA. */
   readonly silent?: boolean;
+  /** DATA warp sent for a message `beforeRelay` let through (the MTA already had its 354). */
+  readonly held?: boolean;
   /** The plugin whose decider gave {@link local}. */
   readonly plugin?: string;
   readonly sent: Instant;
@@ -84,7 +86,12 @@ export class ExchangeTracker {
     path?: string,
     sent: Instant = instant(),
     local?: ParsedReply,
-    extra: { source?: ReplySource; silent?: boolean; plugin?: string | undefined } = {},
+    extra: {
+      source?: ReplySource;
+      silent?: boolean;
+      held?: boolean;
+      plugin?: string | undefined;
+    } = {},
   ): PendingCommand {
     let transaction: TransactionRecord | null = null;
     if (verb === 'MAIL') {

@@ -22,6 +22,7 @@ import {
   shutdownFailure,
   timeoutFailure,
 } from './relay-failure';
+import { RelayHold, relayContext } from './relay-hold';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
 import { SessionIo } from './session-io';
 import { startSession } from './session-start';
@@ -61,6 +62,7 @@ export class Session {
   heloLine = '';
   tlsActive = false;
   readonly gate: DeciderGate;
+  readonly hold: RelayHold;
   #queue: ClientEvent[] = [];
   #held = true;
   #requeue = false;
@@ -88,17 +90,24 @@ export class Session {
       onMxEnded: () => this.#onMxEnded(),
       onTimeout: (side) => this.fail(timeoutFailure(side), 'timeout'),
       onClosed: (event) => {
+        this.hold.close();
         this.tracker.complete(null, this.io.failure?.reply ?? null, 'relay');
         host.emit({ ...event, transactions: this.tracker.transactions });
         host.sessionEnded(this);
       },
       flow: () => ({
-        waiting: this.#held || this.gate.deciding || this.commands.mode === 'data-pending',
+        waiting: this.#paused || this.commands.mode === 'data-pending',
         buffered: this.#queue.length + this.commands.bufferedBytes,
         inBody: this.commands.mode === 'data' || this.commands.mode === 'bdat' || this.#discarding,
         idle: this.tracker.fifo.length === 0,
         currentVerb: this.tracker.fifo[0]?.verb,
       }),
+    });
+    this.hold = new RelayHold(host.options.beforeRelay, {
+      io: this.io,
+      tracker: this.tracker,
+      relayContext: () => relayContext(this, host.options.nodeId),
+      resume: () => this.pump(),
     });
   }
 
@@ -129,6 +138,11 @@ export class Session {
     this.fail(shutdownFailure(), 'shutdown');
   }
 
+  /** Relaying waits: for a reply, a decider, or a held message on its way to the MX. */
+  get #paused(): boolean {
+    return this.#held || this.gate.deciding || this.hold.busy;
+  }
+
   /** Lets client events flow again (after the reply that held them). */
   release(): void {
     this.#held = false;
@@ -144,7 +158,7 @@ export class Session {
     if (!this.io.mx || this.io.closing) return;
     const out: Buffer[] = [];
     let index = 0;
-    while (!this.#held && !this.gate.deciding && index < this.#queue.length) {
+    while (!this.#paused && index < this.#queue.length) {
       const event = this.#queue[index++] as ClientEvent;
       if (this.#handle(event, out)) break;
     }
@@ -170,11 +184,16 @@ export class Session {
       case 'data':
       case 'bdat-data':
         if (this.#discarding || this.#skipChunk) return false;
-        out.push(event.content);
+        if (this.hold.receiving) this.hold.write(event.content);
+        else out.push(event.content);
         this.tracker.addBody(event.length);
         return false;
       case 'data-end':
         if (this.#discarding) return this.#refuseAmbiguous();
+        if (this.hold.receiving) {
+          this.hold.end();
+          return true;
+        }
         out.push(DOT_CRLF);
         this.tracker.sent('.', '.');
         return false;
@@ -254,6 +273,16 @@ export class Session {
       // DATA: the parser waits for the reply before reading on (see afterReply).
       return command.verb === 'DATA';
     }
+    if (this.hold.enabled && command.verb === 'BDAT') {
+      // Never past beforeRelay: CHUNKING is hidden, a BDAT anyway is refused.
+      this.hold.refuseBdat(line);
+      this.#skipChunk = true;
+      return false;
+    }
+    if (this.hold.enabled && command.verb === 'DATA') {
+      this.hold.acceptData(line);
+      return true;
+    }
     out.push(raw);
     this.tracker.sent(
       command.verb,
@@ -292,7 +321,8 @@ export class Session {
       return;
     }
     this.tracker.replied(pending, reply);
-    if (pending.silent) {
+    if (pending.held) this.hold.dataReplied(reply.code);
+    if (pending.silent || (pending.held && reply.code === 354)) {
       this.afterReply();
       return;
     }
@@ -323,7 +353,9 @@ export class Session {
         (head.verb === 'STARTTLS' && this.commands.mode === 'starttls-pending') ||
         (head.verb === 'DATA' && this.commands.mode === 'data-pending')
       )
-        this.#queue.unshift(...this.commands.resume());
+        this.#queue.unshift(
+          ...(head.local.code === 354 ? this.commands.startData() : this.commands.resume()),
+        );
       this.#held = false;
     }
     this.#closeIfDrainingAndIdle();
