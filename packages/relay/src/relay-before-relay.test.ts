@@ -72,6 +72,30 @@ describe('relay beforeRelay', () => {
     expect(mx.messages[0]?.body.toString('latin1')).toBe(stuffed);
   });
 
+  it('relays a message larger than the memory limit from its spool file', async () => {
+    const mx = await startFakeMx();
+    fixtures.mx = mx;
+    const locations: string[] = [];
+    const harness = await startRelay(mx.port, {
+      beforeRelay: async (context) => {
+        locations.push((context.message as { location?: string }).location ?? '');
+        return { ...relayAs(''), message: context.message };
+      },
+    });
+    fixtures.harness = harness;
+    const client = await connectClient(harness.port);
+    await client.reply();
+    client.send('EHLO sender.example\r\n');
+    await client.reply();
+    const body = `.${'y'.repeat(998)}\r\n`.repeat(3000);
+    client.send(`MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n`);
+    for (let i = 0; i < 3; i++) await client.reply();
+    client.send(`.${body.replaceAll('\n.', '\n..')}.\r\n`);
+    expect(await client.reply()).toBe('250 2.0.0 Ok: queued\r\n');
+    expect(locations[0]).not.toBe('memory');
+    expect(mx.messages[0]?.body.length).toBe(body.length + 3000);
+  });
+
   it('sends a replacement dot-stuffed again', async () => {
     const { replies, mx } = await transaction((_context, content) =>
       relayAs(`X-Scanned: yes\r\n${content}.end`),
