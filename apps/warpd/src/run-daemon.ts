@@ -127,6 +127,11 @@ export async function startDaemon(
     },
     egress: config.egress ?? [],
     selectEgress: bus.has('selectEgress') ? (context) => bus.selectEgress(context) : undefined,
+    // Only when a plugin implements them: beforeRelay holds every message and
+    // hides CHUNKING, which nobody should pay for without asking.
+    beforeMail: bus.has('beforeMail') ? (context) => bus.beforeMail(context) : undefined,
+    beforeRcpt: bus.has('beforeRcpt') ? (context) => bus.beforeRcpt(context) : undefined,
+    beforeRelay: bus.has('beforeRelay') ? (context) => bus.beforeRelay(context) : undefined,
     tls: config.tls?.policy ?? 'opportunistic',
     tlsOptions: config.tls?.caFile ? { ca: readFileSync(config.tls.caFile) } : undefined,
     tlsBrokenTtlMs: (config.tls?.brokenTtlSeconds ?? 3600) * 1000,
