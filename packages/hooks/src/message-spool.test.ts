@@ -10,7 +10,7 @@ async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const text = (n: number) => Buffer.from('x'.repeat(n - 2) + '\r\n');
+const text = (n: number) => Buffer.from(`${'x'.repeat(n - 2)}\r\n`);
 
 describe('MessageSpool', () => {
   it('keeps a small message in memory and copies written chunks', async () => {
