@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabase, mariadb } from './testing/mariadb';
 import { sessionEvents } from './testing/session-events';
 
-const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const script = fileURLToPath(new URL('./__fixtures__/writer-process.ts', import.meta.url));
 
 function writerProcess(job: object): {
@@ -16,9 +16,14 @@ function writerProcess(job: object): {
   written: Promise<void>;
   exited: Promise<number | null>;
 } {
-  const child = spawn(tsx, ['--conditions=source', script, JSON.stringify(job)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // node itself with tsx's loader, not the tsx CLI: the CLI runs the script in
+  // a child process, so a SIGKILL would kill only the wrapper and leave the
+  // writer running (no crash at all, and an orphan writing forever).
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=source', script, JSON.stringify(job)],
+    { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
