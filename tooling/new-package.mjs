@@ -40,7 +40,7 @@ mkdirSync(join(dir, 'src'), { recursive: true });
 writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(
   join(dir, 'tsup.config.ts'),
-  `import { defineConfig } from 'tsup';\n\nexport default defineConfig({\n  entry: ['src/index.ts'],\n  format: ['esm'],\n  dts: true,\n  clean: true,\n  sourcemap: true,\n  target: 'node20',\n});\n`,
+  `import { warpTsup } from '../../tooling/tsup/preset.ts';\n\nexport default warpTsup();\n`,
 );
 writeFileSync(
   join(dir, 'vitest.config.ts'),

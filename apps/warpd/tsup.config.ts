@@ -1,12 +1,6 @@
-import typia from '@typia/unplugin/esbuild';
-import { defineConfig } from 'tsup';
+import { warpTsup } from '../../tooling/tsup/preset.ts';
 
-export default defineConfig({
+export default warpTsup({
   entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  esbuildPlugins: [typia()],
+  typia: true,
 });

@@ -1,12 +1,7 @@
-import { defineConfig } from 'tsup';
+import { warpTsup } from '../../tooling/tsup/preset.ts';
 
-export default defineConfig({
+export default warpTsup({
   // `testing` is the conformance suite entry (`@warp/hooks/testing`); it imports vitest.
   entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
   external: ['vitest'],
 });

@@ -1,12 +1,5 @@
-import typia from '@typia/unplugin/esbuild';
-import { defineConfig } from 'tsup';
+import { warpTsup } from '../../tooling/tsup/preset.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  esbuildPlugins: [typia()],
+export default warpTsup({
+  typia: true,
 });

@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { warpTsup } from '../../tooling/tsup/preset.ts';
 
-export default defineConfig({
+export default warpTsup({
   // `testing` holds the realistic session generator plugins test and bench with.
   entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
 });
