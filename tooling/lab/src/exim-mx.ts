@@ -9,8 +9,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { EXIM_BINARY } from './exim-sender';
-import { run, runIn } from './run-command';
+import { EXIM_BINARY, eximBaseConfig, eximIds } from './exim-sender';
+import { runIn } from './run-command';
 
 /** An Exim MX: STARTTLS in the middle of its EHLO reply, PIPECONNECT and CHUNKING offered. */
 export interface EximMx {
@@ -31,8 +31,7 @@ export async function startEximMx(
   address: string,
   cert: { key: string; cert: string },
 ): Promise<EximMx> {
-  const uid = Number((await run('id', ['-u', 'Debian-exim'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'Debian-exim'])).stdout.trim());
+  const { uid, gid } = await eximIds();
   const spool = join(dir, 'spool');
   const maildir = join(dir, 'maildir');
   for (const path of [dir, spool, maildir]) {
@@ -43,13 +42,7 @@ export async function startEximMx(
   const config = join(dir, 'exim.conf');
   writeFileSync(
     config,
-    `exim_path = ${EXIM_BINARY}
-spool_directory = ${spool}
-log_file_path = ${spool}/%slog
-keep_environment =
-exim_user = Debian-exim
-exim_group = Debian-exim
-primary_hostname = exim-mx.example.net
+    `${eximBaseConfig(spool, 'exim-mx.example.net')}
 daemon_smtp_ports = 2525
 local_interfaces = ${address}
 tls_advertise_hosts = *

@@ -6,6 +6,27 @@ import { run, runIn } from './run-command';
 /** Where tooling/system-deps/exim.sh unpacks Debian's Exim. */
 export const EXIM_BINARY = '/opt/warp-exim/usr/sbin/exim4';
 
+/** Debian-exim's uid and gid: Exim drops to them, so its directories must be theirs. */
+export async function eximIds(): Promise<{ uid: number; gid: number }> {
+  const uid = Number((await run('id', ['-u', 'Debian-exim'])).stdout.trim());
+  const gid = Number((await run('id', ['-g', 'Debian-exim'])).stdout.trim());
+  return { uid, gid };
+}
+
+/**
+ * The settings every unpacked lab Exim needs: it re-executes itself from
+ * `exim_path`, and writes spool and logs as Debian-exim.
+ */
+export function eximBaseConfig(spool: string, hostname: string): string {
+  return `exim_path = ${EXIM_BINARY}
+spool_directory = ${spool}
+log_file_path = ${spool}/%slog
+keep_environment =
+exim_user = Debian-exim
+exim_group = Debian-exim
+primary_hostname = ${hostname}`;
+}
+
 /** An Exim used as a sending client only (`exim4 -C <conf> -odf`). */
 export interface EximSender {
   ns: string;
@@ -28,19 +49,12 @@ export async function createEximSender(ns: string, dir: string, mx: string): Pro
     });
   const spool = join(dir, 'spool');
   mkdirSync(spool, { recursive: true });
-  const uid = Number((await run('id', ['-u', 'Debian-exim'])).stdout.trim());
-  const gid = Number((await run('id', ['-g', 'Debian-exim'])).stdout.trim());
+  const { uid, gid } = await eximIds();
   chownSync(spool, uid, gid);
   const config = join(dir, 'exim.conf');
   writeFileSync(
     config,
-    `exim_path = ${EXIM_BINARY}
-spool_directory = ${spool}
-log_file_path = ${spool}/%slog
-keep_environment =
-exim_user = Debian-exim
-exim_group = Debian-exim
-primary_hostname = exim-sender.example.org
+    `${eximBaseConfig(spool, 'exim-sender.example.org')}
 begin routers
 to_mx:
   driver = manualroute
