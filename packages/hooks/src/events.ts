@@ -171,6 +171,30 @@ export type TransactionOutcome = 'delivered' | 'deferred' | 'bounced' | 'rejecte
 /** Who produced the reply that decided a transaction's outcome. */
 export type ReplySource = 'server' | 'plugin' | 'relay';
 
+/** One header field of a captured message, unfolded (RFC 5322 2.2.3). */
+export interface CapturedHeader {
+  /** The field name as written (`Message-ID`); compare case-insensitively. */
+  readonly name: string;
+  /** The value, unfolded (the CRLF before each continuation line removed), outer whitespace trimmed. */
+  readonly value: string;
+}
+
+/**
+ * The message of a transaction as the relay captured it, when its capture
+ * level asks for it (`headers` or `full`; never at the default `envelope`).
+ * Bytes are the message as the MX received it: DATA content dot-unstuffed
+ * (without the final `.` line), or the BDAT chunks joined. Text is decoded
+ * as UTF-8 (RFC 6532); a byte that is not UTF-8 becomes U+FFFD.
+ */
+export interface CapturedMessage {
+  /** The header block (up to the first empty line, at most 64 KiB), in order. */
+  readonly headers?: readonly CapturedHeader[];
+  /** The whole message (headers and body), at most the relay's `maxContentBytes` bytes. */
+  readonly content?: string;
+  /** True when `content` stops at the limit and the message was longer. */
+  readonly contentTruncated?: boolean;
+}
+
 /** A mail transaction (MAIL, RCPTs, DATA/BDAT) finished or was abandoned. */
 export interface TransactionCompletedEvent extends SessionEventBase<'transaction.completed'> {
   /** 1-based transaction number within the session. */
@@ -191,6 +215,11 @@ export interface TransactionCompletedEvent extends SessionEventBase<'transaction
   readonly plugin?: string;
   /** Milliseconds from `MAIL` sent to the final reply. */
   readonly durationMs: number;
+  /**
+   * The message, when the relay captures it (`capture.level` `headers` or
+   * `full`) and data was sent; absent at the default level `envelope`.
+   */
+  readonly message?: CapturedMessage;
 }
 
 /** Why a session ended. */

@@ -16,6 +16,8 @@ export type {
 } from './deciders';
 export type {
   ApiVersion,
+  CapturedHeader,
+  CapturedMessage,
   CertificateSummary,
   Endpoint,
   EventBase,

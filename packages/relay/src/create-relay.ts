@@ -5,6 +5,7 @@ import { hiddenCapabilities } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionEvent } from '@warp/hooks';
 import { dial } from './internal/dial';
 import { EgressPool } from './internal/egress-pool';
+import { resolveCaptureOptions } from './internal/message-capture';
 import { Session, type SessionHost } from './internal/session';
 import type { SessionContextForEhlo } from './internal/session-ehlo';
 import { TlsBrokenMemory } from './internal/tls-broken-memory';
@@ -57,6 +58,7 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
     relayBdat: options.beforeRelay ? false : (options.relayBdat ?? true),
     maxSessions: options.maxSessions ?? 1000,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    capture: resolveCaptureOptions(options.capture),
   };
 }
 

@@ -4,6 +4,7 @@ export type { RelayErrorCode, RelayReply } from './relay-error';
 export { RelayError } from './relay-error';
 export type {
   Destination,
+  MessageCaptureOptions,
   RelayOptions,
   RelayTimeouts,
   ResolveDestination,

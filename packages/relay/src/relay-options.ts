@@ -71,6 +71,26 @@ export const DEFAULT_TIMEOUTS: Readonly<RelayTimeouts> = Object.freeze({
   tlsHandshakeMs: 120_000,
 });
 
+/**
+ * How much of each message the relay attaches to `transaction.completed`
+ * (its `message` field). Every level relays the same bytes; only what is
+ * kept for the event differs.
+ * - `envelope` (default): nothing, and nothing is buffered;
+ * - `headers`: the header block (up to the first empty line, at most 64 KiB),
+ *   parsed into unfolded fields;
+ * - `full`: the headers and the content up to `maxContentBytes`
+ *   (`contentTruncated` says when the message was longer).
+ *
+ * A privacy filter (store-sql's `createPrivacyFilter`) decides what each
+ * plugin then sees (e.g. only allowlisted headers).
+ */
+export interface MessageCaptureOptions {
+  /** `envelope` (default), `headers` or `full`. */
+  level: 'envelope' | 'headers' | 'full';
+  /** Bytes of content kept at `full` (default 1 MiB); memory per message stays below it. */
+  maxContentBytes?: number;
+}
+
 /** Options of {@link createRelay}. */
 export interface RelayOptions {
   /** Finds each connection's real destination (see {@link ResolveDestination}). */
@@ -120,6 +140,8 @@ export interface RelayOptions {
   maxSessions?: number;
   /** Timeouts (see {@link RelayTimeouts}). */
   timeouts?: Partial<RelayTimeouts>;
+  /** What of each message `transaction.completed` carries (default: none; see {@link MessageCaptureOptions}). */
+  capture?: MessageCaptureOptions;
 }
 
 /** Every option of {@link RelayOptions} with its default applied. */
@@ -135,6 +157,7 @@ export interface ResolvedRelayOptions
       | 'egress'
       | 'tlsOptions'
       | 'timeouts'
+      | 'capture'
     >
   > {
   events: EventSink | undefined;
@@ -145,4 +168,5 @@ export interface ResolvedRelayOptions
   egress: readonly string[];
   tlsOptions: RelayOptions['tlsOptions'];
   timeouts: RelayTimeouts;
+  capture: Required<MessageCaptureOptions>;
 }

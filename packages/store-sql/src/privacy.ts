@@ -1,4 +1,9 @@
-import type { ReplyReceivedEvent, TransactionCompletedEvent, WarpEvent } from '@warp/hooks';
+import type {
+  CapturedMessage,
+  ReplyReceivedEvent,
+  TransactionCompletedEvent,
+  WarpEvent,
+} from '@warp/hooks';
 import { WarpError } from '@warp/hooks';
 import {
   type AddressMode,
@@ -28,14 +33,10 @@ export interface PrivacyOptions {
 }
 
 /**
- * Message data a future contract version may attach to `transaction.completed`
- * (`message` field). Level `envelope` drops it, `headers` keeps allowed
- * headers only, `full` keeps it all.
+ * The `message` of `transaction.completed` (defined by `@warp/hooks`). Level
+ * `envelope` drops it, `headers` keeps allowed headers only, `full` keeps it all.
  */
-export interface CapturedMessage {
-  readonly headers?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
-  readonly content?: string;
-}
+export type { CapturedMessage };
 
 /** A pure event transform: same input, same output; never mutates its input. */
 export type PrivacyFilter = (event: WarpEvent) => WarpEvent;

@@ -8,6 +8,7 @@ import type {
 } from '@warp/hooks';
 import type { Reply as ParsedReply } from '@warp/smtp-parser';
 import { instant } from './instant';
+import type { MessageCapture } from './message-capture';
 import { toReceivedReply } from './received-reply';
 
 /** A command sent (or answered locally) and not yet answered: one FIFO slot. */
@@ -68,10 +69,17 @@ export class ExchangeTracker {
   #current: TransactionRecord | null = null;
   readonly #emit: (event: SessionEvent) => void;
   readonly #base: { nodeId: string; sessionId: string };
+  /** Keeps the message for `transaction.completed` (absent at capture level `envelope`). */
+  readonly capture: MessageCapture | undefined;
 
-  constructor(base: { nodeId: string; sessionId: string }, emit: (event: SessionEvent) => void) {
+  constructor(
+    base: { nodeId: string; sessionId: string },
+    emit: (event: SessionEvent) => void,
+    capture?: MessageCapture,
+  ) {
     this.#base = base;
     this.#emit = emit;
+    this.capture = capture;
   }
 
   /** The open transaction, if any. */
@@ -186,9 +194,11 @@ export class ExchangeTracker {
     else this.complete(reply.code < 500 ? 'deferred' : 'bounced', reply, source);
   }
 
-  /** Adds relayed body bytes to the open transaction. */
-  addBody(bytes: number): void {
-    if (this.#current) this.#current.size += bytes;
+  /** Adds relayed body bytes to the open transaction (`content` for the capture, `stuffed` for DATA). */
+  addBody(bytes: number, content?: Buffer, stuffed = false): void {
+    if (!this.#current) return;
+    this.#current.size += bytes;
+    if (content) this.capture?.write(content, stuffed);
   }
 
   /**
@@ -210,6 +220,7 @@ export class ExchangeTracker {
     }
     const byPlugin = finalReply !== null && record.pluginReplies.has(finalReply);
     const plugin = finalReply ? record.pluginReplies.get(finalReply) : undefined;
+    const message = this.capture?.take();
     const now = instant();
     this.#emit({
       type: 'transaction.completed',
@@ -224,6 +235,7 @@ export class ExchangeTracker {
       decidedBy: byPlugin ? 'plugin' : decidedBy,
       ...(plugin === undefined ? {} : { plugin }),
       durationMs: now.monotonicMs - record.startedMs,
+      ...(message === undefined ? {} : { message }),
     });
   }
 }

@@ -4,6 +4,7 @@ import { deciderReply, gateSession } from './decider-gate';
 import type { ExchangeTracker } from './exchange-tracker';
 import { dotStuffed, HeldMessage } from './held-message';
 import { instant } from './instant';
+import { recaptured } from './message-capture';
 import { localReply } from './received-reply';
 import type { SessionIo } from './session-io';
 
@@ -115,7 +116,7 @@ export class RelayHold {
         return;
       }
       try {
-        await this.#relay(result.message);
+        await this.#relay(result.message, result.replacedBy.length > 0);
       } finally {
         await result.dispose();
       }
@@ -144,7 +145,7 @@ export class RelayHold {
   }
 
   /** DATA to the MX; on its 354 the content, dot-stuffed. Another reply goes to the MTA as is. */
-  async #relay(content: MessageContent): Promise<void> {
+  async #relay(content: MessageContent, replaced: boolean): Promise<void> {
     const { io, tracker } = this.#session;
     const code = new Promise<number>((resolve) => {
       this.#dataReplied = resolve;
@@ -154,7 +155,10 @@ export class RelayHold {
     tracker.sent('DATA', 'DATA', undefined, instant(), undefined, { held: true });
     if ((await code) !== 354 || io.closing) return;
     tracker.sent('.', '.');
-    for await (const chunk of dotStuffed(content.stream())) {
+    // A replacement is what the MX receives: the capture keeps it instead.
+    const capture = replaced ? tracker.capture : undefined;
+    const stream = capture ? recaptured(content.stream(), capture) : content.stream();
+    for await (const chunk of dotStuffed(stream)) {
       if (io.closing) return;
       io.writeMx(chunk);
       const mx = io.mx;

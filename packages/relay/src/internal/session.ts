@@ -14,6 +14,7 @@ import type { Destination, ResolvedRelayOptions } from '../relay-options';
 import { answerLocally, DeciderGate, gateSession } from './decider-gate';
 import { ExchangeTracker } from './exchange-tracker';
 import { instant } from './instant';
+import { createMessageCapture } from './message-capture';
 import { localReply } from './received-reply';
 import {
   ambiguousDataEnd,
@@ -78,7 +79,11 @@ export class Session {
   constructor(client: Socket, host: SessionHost) {
     this.#host = host;
     const base = { nodeId: host.options.nodeId, sessionId: this.id };
-    this.tracker = new ExchangeTracker(base, (event) => host.emit(event));
+    this.tracker = new ExchangeTracker(
+      base,
+      (event) => host.emit(event),
+      createMessageCapture(host.options.capture),
+    );
     this.gate = new DeciderGate(
       host.options,
       () => gateSession(this, host.options.nodeId),
@@ -186,7 +191,7 @@ export class Session {
         if (this.#discarding || this.#skipChunk) return false;
         if (this.hold.receiving) this.hold.write(event.content);
         else out.push(event.content);
-        this.tracker.addBody(event.length);
+        this.tracker.addBody(event.length, event.content, event.type === 'data');
         return false;
       case 'data-end':
         if (this.#discarding) return this.#refuseAmbiguous();
