@@ -138,6 +138,11 @@ export async function startDaemon(
     relayBdat: config.relayBdat ?? true,
     maxSessions: config.maxSessions ?? 1000,
     timeouts: timeoutsOf(config),
+    // The relay keeps only what the privacy level shows: nothing at envelope.
+    capture: {
+      level: config.privacy?.capture ?? 'envelope',
+      maxContentBytes: config.privacy?.maxContentBytes,
+    },
   });
   const addresses: string[] = [];
   for (const listen of config.listen ?? [DEFAULT_LISTEN]) {

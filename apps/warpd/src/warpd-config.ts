@@ -76,8 +76,16 @@ export interface WarpdConfig {
    * addresses kept, AUTH exchanges always redacted.
    */
   privacy?: {
-    /** `envelope` (default), `headers` (plus `headerAllowlist`), `full`. */
+    /**
+     * `envelope` (default), `headers` (plus `headerAllowlist`), `full`. The
+     * relay captures (and buffers) only what this level shows.
+     */
     capture?: 'envelope' | 'headers' | 'full';
+    /**
+     * Bytes of message content kept per message at `capture: "full"`
+     * (default 1048576); a longer message is cut (`contentTruncated`).
+     */
+    maxContentBytes?: number & tags.Type<'uint32'>;
     /** `keep` (default), `hash` (keyed HMAC of the local part; needs `hashKey`), `domain-only`. */
     addresses?: 'keep' | 'hash' | 'domain-only';
     /** HMAC key for `addresses: "hash"`; keep it secret and stable. */
