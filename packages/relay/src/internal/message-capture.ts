@@ -46,9 +46,15 @@ export class MessageCapture {
     if (chunk.length === 0) return;
     if (this.#headerState === HEADER_DONE && (!this.#full || this.#truncated)) return;
     this.#written = true;
+    if (!this.#full) {
+      // Dot-stuffing never moves a line break, so the header block's end is
+      // found in the wire bytes and only the header part is unstuffed.
+      this.#keepHeader(chunk, stuffed);
+      return;
+    }
     const bytes = stuffed ? this.#unstuff(chunk) : chunk;
-    if (this.#headerState !== HEADER_DONE) this.#keepHeader(bytes);
-    if (this.#full && !this.#truncated) this.#keepContent(bytes);
+    if (this.#headerState !== HEADER_DONE) this.#keepHeader(bytes, false);
+    if (!this.#truncated) this.#keepContent(bytes, stuffed);
   }
 
   /** The message captured since the last call (undefined if no data came), and a fresh start. */
@@ -78,12 +84,15 @@ export class MessageCapture {
     this.#written = false;
   }
 
-  #keepHeader(bytes: Buffer): void {
+  /** Keeps header bytes from `bytes` (to unstuff when `stuffed`) and follows the line state. */
+  #keepHeader(bytes: Buffer, stuffed: boolean): void {
+    if (bytes.length === 0) return;
     const end = headerEnd(bytes, this.#headerState);
-    const length = end < 0 ? bytes.length : end;
     const room = MAX_HEADER_BYTES - this.#headerBytes;
-    if (length > 0 && room > 0) {
-      const kept = Buffer.from(bytes.subarray(0, Math.min(length, room)));
+    if (room > 0) {
+      const part = bytes.subarray(0, end < 0 ? bytes.length : end);
+      const header = stuffed ? this.#unstuff(part) : part;
+      const kept = Buffer.from(header.subarray(0, Math.min(header.length, room)));
       this.#header.push(kept);
       this.#headerBytes += kept.length;
     }
@@ -91,12 +100,15 @@ export class MessageCapture {
     else this.#headerState = lineStateAfter(bytes, this.#headerState);
   }
 
-  #keepContent(bytes: Buffer): void {
+  /** Keeps content up to the limit; `owned`: `bytes` is a fresh copy (from the unstuffer). */
+  #keepContent(bytes: Buffer, owned: boolean): void {
     const room = this.#maxContent - this.#contentBytes;
     if (bytes.length > room) this.#truncated = true;
     const take = Math.min(room, bytes.length);
     if (take === 0) return;
-    this.#content.push(Buffer.from(bytes.subarray(0, take)));
+    const kept = bytes.subarray(0, take);
+    // Parser chunks are views into socket reads: copy, or the reads stay alive.
+    this.#content.push(owned ? kept : Buffer.from(kept));
     this.#contentBytes += take;
   }
 }
