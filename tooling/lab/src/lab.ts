@@ -13,8 +13,11 @@ export interface Lab {
   sender: PostfixInstance;
   mx: PostfixInstance;
   warpd: WarpdProcess;
-  /** Restarts warpd (after a kill), without adding the NAT rule again. */
-  restartWarpd(): Promise<WarpdProcess>;
+  /**
+   * Starts warpd again (after a kill or a stop), without adding the NAT rule
+   * again; `config` is merged over the lab's warpd configuration from then on.
+   */
+  restartWarpd(config?: Record<string, unknown>): Promise<WarpdProcess>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +27,8 @@ export interface LabOptions {
   mxTls?: boolean;
   /** Extra warpd configuration. */
   warpd?: Record<string, unknown>;
+  /** Extra main.cf lines for the MX Postfix (e.g. `smtpd_discard_ehlo_keywords = ...`). */
+  mxSettings?: readonly string[];
 }
 
 /** Fails loudly when the lab cannot run here (the suite must never skip silently). */
@@ -67,9 +72,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       listen: LAB_ADDRESSES.mx,
       domain: 'example.net',
       cert,
+      settings: options.mxSettings,
     });
     started.push(() => mx.stop());
-    const warpdConfig = {
+    let warpdConfig: Record<string, unknown> = {
       listen: ['127.0.0.1:10025'],
       rules: { mtaUser: 'postfix' },
       log: { level: 'debug' },
@@ -92,7 +98,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       get warpd() {
         return warpd;
       },
-      restartWarpd: async () => {
+      restartWarpd: async (config = {}) => {
+        warpdConfig = { ...warpdConfig, ...config };
         warpd = await startWarpd(network.sender, dir, warpdConfig, { applyRules: false });
         return warpd;
       },

@@ -51,9 +51,13 @@ export interface PostfixInstance {
 }
 
 /** The role-specific part of main.cf. */
-export type PostfixRole =
+export type PostfixRole = (
   | { role: 'sender'; relayhost: string }
-  | { role: 'mx'; listen: string; domain: string; cert: { key: string; cert: string } | null };
+  | { role: 'mx'; listen: string; domain: string; cert: { key: string; cert: string } | null }
+) & {
+  /** Extra main.cf lines, after the lab's own (a later line wins). */
+  settings?: readonly string[];
+};
 
 function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): string {
   const common = [
@@ -95,6 +99,7 @@ function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): strin
       `smtp_connection_cache_destinations = ${role.relayhost}`,
       'smtp_connection_cache_time_limit = 10s',
       'smtp_tls_security_level = may',
+      ...(role.settings ?? []),
     ].join('\n');
   }
   const tls = role.cert
@@ -119,6 +124,7 @@ function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): strin
     'virtual_minimum_uid = 1',
     'virtual_mailbox_limit = 0',
     ...tls,
+    ...(role.settings ?? []),
   ].join('\n');
 }
 

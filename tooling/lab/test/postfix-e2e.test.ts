@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Lab, startLab, waitFor } from '../src/lab';
-import { deliveredFiles, deliveredNames, submit } from '../src/postfix-instance';
+import { deliverAll, endsWith, labMessage } from '../src/deliveries';
+import { type Lab, startLab } from '../src/lab';
 
 let lab: Lab;
 
@@ -12,42 +12,11 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-let counter = 0;
-function message(subject: string, body: string, to = 'rcpt@example.net'): Buffer {
-  counter++;
-  return Buffer.from(
-    `From: sender@example.org\nTo: ${to}\nSubject: ${subject}\nDate: Sat, 28 Nov 2026 12:00:00 +0000\nMessage-ID: <lab-${process.pid}-${counter}@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n${body}`,
-    'utf8',
-  );
-}
-
-async function deliver(messages: Array<{ body: Buffer; to?: string[] }>): Promise<Buffer[]> {
-  // Maildir names do not sort in delivery order: compare sets of names.
-  const seen = new Set(deliveredNames(lab.mx));
-  let expected = 0;
-  for (const m of messages) {
-    const to = m.to ?? ['rcpt@example.net'];
-    expected += to.length;
-    await submit(lab.sender, 'sender@example.org', to, m.body);
-  }
-  await waitFor(
-    `${expected} deliveries at the MX`,
-    () => deliveredNames(lab.mx).length >= seen.size + expected,
-    90_000,
-  );
-  await waitFor('an empty sender queue', () => lab.sender.queueEmpty());
-  return deliveredFiles(lab.mx, seen);
-}
-
-function endsWith(file: Buffer, original: Buffer): boolean {
-  return file.subarray(file.length - original.length).equals(original);
-}
-
 describe('lab: real Postfix through warpd to a real Postfix MX', () => {
   it('delivers a single message byte-identically, over TLS on the MX side only', async () => {
-    const original = message('single', 'Hello through warp.\n');
-    const [file] = await deliver([{ body: original }]);
-    expect(file && endsWith(file, original)).toBe(true);
+    const original = labMessage('single', 'Hello through warp.\n');
+    const [file] = await deliverAll(lab, [{ body: original }]);
+    expect(endsWith(file, original)).toBe(true);
     expect(file?.toString()).toMatch(/\(using TLSv1\.[23] with cipher/);
     expect(lab.sender.log()).not.toMatch(/TLS connection established/);
     expect(
@@ -58,12 +27,12 @@ describe('lab: real Postfix through warpd to a real Postfix MX', () => {
   });
 
   it('delivers a multi-recipient message to every recipient', async () => {
-    const original = message(
+    const original = labMessage(
       'multi',
       'One message, three recipients.\n',
       'a@example.net, b@example.net, c@example.net',
     );
-    const files = await deliver([
+    const files = await deliverAll(lab, [
       { body: original, to: ['a@example.net', 'b@example.net', 'c@example.net'] },
     ]);
     expect(files).toHaveLength(3);
@@ -93,23 +62,28 @@ describe('lab: real Postfix through warpd to a real Postfix MX', () => {
       'last line',
       '',
     ].join('\n');
-    const original = message('edges', body);
-    const [file] = await deliver([{ body: original }]);
+    const original = labMessage('edges', body);
+    const [file] = await deliverAll(lab, [{ body: original }]);
     expect(file?.subarray(-original.length).toString('latin1')).toBe(original.toString('latin1'));
   });
 
   it('delivers a 5 MB message intact', async () => {
     const line = `${'0123456789abcdefghijklmnopqrstuvwxyz'.repeat(2)}\n`;
-    const original = message('big', line.repeat(Math.ceil((5 * 1024 * 1024) / line.length)));
-    const [file] = await deliver([{ body: original }]);
+    const original = labMessage('big', line.repeat(Math.ceil((5 * 1024 * 1024) / line.length)));
+    const [file] = await deliverAll(lab, [{ body: original }]);
     expect(file?.length).toBeGreaterThan(5 * 1024 * 1024);
-    expect(file && endsWith(file, original)).toBe(true);
+    expect(endsWith(file, original)).toBe(true);
   });
 
   it('carries several transactions on one connection', async () => {
-    const originals = Array.from({ length: 6 }, (_, i) => message(`batch ${i}`, `message ${i}\n`));
+    const originals = Array.from({ length: 6 }, (_, i) =>
+      labMessage(`batch ${i}`, `message ${i}\n`),
+    );
     const closedBefore = lab.warpd.logs().filter((l) => l.msg === 'transaction.completed').length;
-    const files = await deliver(originals.map((body) => ({ body })));
+    const files = await deliverAll(
+      lab,
+      originals.map((body) => ({ body })),
+    );
     for (const original of originals) expect(files.some((f) => endsWith(f, original))).toBe(true);
     const transactions = lab.warpd
       .logs()
