@@ -6,6 +6,25 @@ import { run, runIn } from './run-command';
 /** Where tooling/system-deps/exim.sh unpacks Debian's Exim. */
 export const EXIM_BINARY = '/opt/warp-exim/usr/sbin/exim4';
 
+/**
+ * Unpacks Exim and creates its Debian-exim user (tooling/system-deps/exim.sh)
+ * where that has not happened yet. Call it before anything names the user,
+ * such as the `--uid-owner Debian-exim` NAT rule.
+ */
+export async function ensureExim(): Promise<void> {
+  if (
+    existsSync(EXIM_BINARY) &&
+    (await eximIds().then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
+  await run('bash', [fileURLToPath(new URL('../../system-deps/exim.sh', import.meta.url))], {
+    timeoutMs: 300_000,
+  });
+}
+
 /** Debian-exim's uid and gid: Exim drops to them, so its directories must be theirs. */
 export async function eximIds(): Promise<{ uid: number; gid: number }> {
   const uid = Number((await run('id', ['-u', 'Debian-exim'])).stdout.trim());
@@ -43,10 +62,7 @@ export interface EximSender {
  * body and QUIT in one write, then a half-close).
  */
 export async function createEximSender(ns: string, dir: string, mx: string): Promise<EximSender> {
-  if (!existsSync(EXIM_BINARY))
-    await run('bash', [fileURLToPath(new URL('../../system-deps/exim.sh', import.meta.url))], {
-      timeoutMs: 300_000,
-    });
+  await ensureExim();
   const spool = join(dir, 'spool');
   mkdirSync(spool, { recursive: true });
   const { uid, gid } = await eximIds();

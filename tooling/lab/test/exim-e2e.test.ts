@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate } from '../src/certificate';
 import { type EximMx, startEximMx } from '../src/exim-mx';
-import { createEximSender, type EximSender } from '../src/exim-sender';
+import { createEximSender, type EximSender, ensureExim } from '../src/exim-sender';
 import { type Lab, startLab, waitFor } from '../src/lab';
 import { LAB_ADDRESSES } from '../src/lab-network';
 import { deliveredFiles, deliveredNames } from '../src/postfix-instance';
@@ -16,6 +16,8 @@ let toEximMx: EximSender;
 
 beforeAll(async () => {
   lab = await startLab();
+  // The NAT rule names the Debian-exim user, which the Exim setup creates.
+  await ensureExim();
   // Exim's remote deliveries run as Debian-exim: redirect that user too.
   const rulesConfig = join(lab.dir, 'rules-exim.json');
   writeFileSync(rulesConfig, JSON.stringify({ rules: { mtaUser: 'Debian-exim' } }));
