@@ -1,24 +1,46 @@
 // Relay benchmark: Postfix's smtp-source (20 parallel sessions, 4 KiB
-// messages, one connection per message) against smtp-sink, three ways in
-// interleaved rounds: direct, through warpd, through haproxy (plain TCP
-// relay, the baseline). Then single-session latency, warpd's peak RSS and CPU
-// per message, 500 idle sessions and one 50 MB message.
+// messages, one connection per message) against smtp-sink, four ways in
+// interleaved rounds: direct, through warpd (no plugins: storage off),
+// through haproxy (plain TCP relay, the baseline), through a second warpd
+// with storage on (warpd's default store, @warp/plugin-sqlite, a database in
+// the bench's temp dir). Then single-session latency, warpd's peak RSS and CPU
+// per message, 500 idle sessions and one 50 MB message, and what the storing
+// warpd wrote.
 //
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
+// WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, haproxy,
+// warpd-sqlite) runs only those ways and skips the idle-session and 50 MB
+// parts: for quick iterations.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { run } from '../src/run-command';
-import { buildWarpd } from '../src/warpd-process';
+import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 2000);
 const SINK = 11025;
 const WARPD = 11026;
 const HAPROXY = 11027;
+const WARPD_SQLITE = 11028;
+const ALL_WAYS = ['direct', 'warpd', 'haproxy', 'warpd-sqlite'] as const;
+type Way = (typeof ALL_WAYS)[number];
+const PORTS: Record<Way, number> = {
+  direct: SINK,
+  warpd: WARPD,
+  haproxy: HAPROXY,
+  'warpd-sqlite': WARPD_SQLITE,
+};
+const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((name) => {
+  const way = ALL_WAYS.find((w) => w === name.trim());
+  if (!way)
+    throw new Error(`WARP_BENCH_WAYS: unknown way "${name}" (ways: ${ALL_WAYS.join(', ')})`);
+  return way;
+});
 const dir = mkdtempSync(join(tmpdir(), 'warp-bench-'));
 const children: ChildProcess[] = [];
 
@@ -80,78 +102,170 @@ async function source(port: number, sessions: number, count: number): Promise<nu
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
-async function main(): Promise<void> {
-  const bundle = await buildWarpd();
-  start('smtp-sink', ['-u', 'nobody', `127.0.0.1:${SINK}`, '1024']);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function writeWarpdConfig(name: string, port: number, plugins: unknown[]): string {
+  const path = join(dir, `${name}.json`);
   writeFileSync(
-    join(dir, 'warpd.json'),
+    path,
     JSON.stringify({
-      listen: [`127.0.0.1:${WARPD}`],
+      listen: [`127.0.0.1:${port}`],
       fixedDestination: `127.0.0.1:${SINK}`,
       log: { level: 'warn' },
-      plugins: [],
+      plugins,
       maxSessions: 2000,
     }),
   );
-  const warpd = start(process.execPath, [bundle, 'run', '-c', join(dir, 'warpd.json')]);
+  return path;
+}
+
+/** Rows the storing warpd wrote (read after it stopped and flushed). */
+function storedRows(path: string): Record<string, number> {
+  // better-sqlite3 is a dependency of warpd, not of tooling: resolve it from there.
+  const require = createRequire(join(dirname(WARPD_BUNDLE), '..', 'package.json'));
+  const Database = require('better-sqlite3') as new (
+    file: string,
+    options: { readonly: boolean },
+  ) => {
+    prepare(sql: string): { get(): unknown };
+    close(): void;
+  };
+  const db = new Database(path, { readonly: true });
+  try {
+    const count = (table: string) =>
+      (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+    return {
+      sessions: count('sessions'),
+      transactions: count('transactions'),
+      exchanges: count('exchanges'),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const bundle = await buildWarpd();
+  start('smtp-sink', ['-u', 'nobody', `127.0.0.1:${SINK}`, '1024']);
+  const warpd = start(process.execPath, [
+    bundle,
+    'run',
+    '-c',
+    writeWarpdConfig('warpd', WARPD, []),
+  ]);
+  // warpd's default plugin list with the database in the temp dir; the
+  // plugin is loaded by the path of its lab bundle instead of its package
+  // name (same code and options, see SQLITE_PLUGIN_BUNDLE).
+  const database = join(dir, 'warp.sqlite');
+  const warpdSqlite = start(process.execPath, [
+    bundle,
+    'run',
+    '-c',
+    writeWarpdConfig('warpd-sqlite', WARPD_SQLITE, [
+      { use: SQLITE_PLUGIN_BUNDLE, options: { path: database } },
+    ]),
+  ]);
   writeFileSync(
     join(dir, 'haproxy.cfg'),
     `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
   );
   const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
-  await Promise.all([waitPort(SINK), waitPort(WARPD), waitPort(HAPROXY)]);
+  await Promise.all([waitPort(SINK), waitPort(WARPD), waitPort(HAPROXY), waitPort(WARPD_SQLITE)]);
   const pid = warpd.pid as number;
-  await source(WARPD, 20, 200); // warm-up (JIT)
+  const pids: Partial<Record<Way, number>> = {
+    warpd: pid,
+    haproxy: haproxy.pid as number,
+    'warpd-sqlite': warpdSqlite.pid as number,
+  };
+  // warm-up (JIT; the storing warpd also creates its tables)
+  await source(WARPD, 20, 200);
+  await source(WARPD_SQLITE, 20, 200);
+  let sentToSqlite = 200;
 
-  const results: Record<string, number[]> = { direct: [], warpd: [], haproxy: [] };
-  let warpdCpu = 0;
-  let haproxyCpu = 0;
+  console.log(`load average before: ${load()} (2 cores; shared machine)`);
+  const results: Record<Way, number[]> = {
+    direct: [],
+    warpd: [],
+    haproxy: [],
+    'warpd-sqlite': [],
+  };
+  const cpu: Record<Way, number> = { direct: 0, warpd: 0, haproxy: 0, 'warpd-sqlite': 0 };
   for (let round = 0; round < rounds; round++) {
-    for (const [name, port] of [
-      ['direct', SINK],
-      ['warpd', WARPD],
-      ['haproxy', HAPROXY],
-    ] as const) {
-      const cpuBefore = cpuMs(pid);
-      const haproxyBefore = cpuMs(haproxy.pid as number);
-      const ms = await source(port, 20, messages);
-      if (name === 'warpd') warpdCpu += cpuMs(pid) - cpuBefore;
-      if (name === 'haproxy') haproxyCpu += cpuMs(haproxy.pid as number) - haproxyBefore;
-      results[name]?.push((messages * 1000) / ms);
+    for (const name of ways) {
+      const way = pids[name];
+      const cpuBefore = way ? cpuMs(way) : 0;
+      const ms = await source(PORTS[name], 20, messages);
+      if (way) cpu[name] += cpuMs(way) - cpuBefore;
+      if (name === 'warpd-sqlite') sentToSqlite += messages;
+      results[name].push((messages * 1000) / ms);
     }
   }
-  const direct = median(results.direct ?? []);
+  const ran = (name: Way) => results[name].length > 0;
+  const direct = ran('direct') ? median(results.direct) : Number.NaN;
   console.log(
     `throughput, 20 sessions, 4 KiB, one connection per message, ${messages} messages x ${rounds} rounds (median msg/s):`,
   );
-  for (const name of ['direct', 'warpd', 'haproxy']) {
-    const m = median(results[name] ?? []);
+  for (const name of ways) {
+    const m = median(results[name]);
     console.log(
-      `  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} msg/s  ${(m / direct).toFixed(2)}x direct  (rounds: ${(results[name] ?? []).map((v) => v.toFixed(0)).join(', ')})`,
+      `  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} msg/s  ${(m / direct).toFixed(2)}x direct  (rounds: ${results[name].map((v) => v.toFixed(0)).join(', ')})`,
     );
   }
-  console.log(
-    `  baseline: haproxy/direct = ${(median(results.haproxy ?? []) / direct).toFixed(2)}x; target: warpd >= haproxy`,
-  );
-
-  const single: Record<string, number> = {};
-  for (const [name, port] of [
-    ['direct', SINK],
-    ['warpd', WARPD],
-    ['haproxy', HAPROXY],
-  ] as const) {
-    single[name] = (await source(port, 1, 300)) / 300;
+  if (ran('haproxy'))
+    console.log(
+      `  baseline: haproxy/direct = ${(median(results.haproxy) / direct).toFixed(2)}x; target: warpd >= haproxy`,
+    );
+  if (ran('warpd') && ran('warpd-sqlite')) {
+    const perRound = results.warpd.map((off, i) =>
+      ((results['warpd-sqlite'][i] ?? 0) / off).toFixed(2),
+    );
+    console.log(
+      `  storage on/off: warpd-sqlite/warpd = ${(median(results['warpd-sqlite']) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
+    );
   }
+  console.log(`load average after the rounds: ${load()}`);
+
+  const single: Partial<Record<Way, number>> = {};
+  for (const name of ways) single[name] = (await source(PORTS[name], 1, 300)) / 300;
   console.log('single session, per message (connect..QUIT):');
-  for (const name of ['direct', 'warpd', 'haproxy'])
-    console.log(`  ${name.padEnd(8)} ${single[name]?.toFixed(3)} ms`);
+  for (const name of ways) console.log(`  ${name.padEnd(8)} ${single[name]?.toFixed(3)} ms`);
+  if (ran('direct') && ran('warpd') && ran('haproxy'))
+    console.log(
+      `  added by warpd: ${((single.warpd ?? 0) - (single.direct ?? 0)).toFixed(3)} ms (haproxy: ${((single.haproxy ?? 0) - (single.direct ?? 0)).toFixed(3)} ms); target <= 1 ms`,
+    );
+  if (ran('direct') && ran('warpd-sqlite'))
+    console.log(
+      `  added by warpd with storage on: ${((single['warpd-sqlite'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
+    );
+  sentToSqlite += ran('warpd-sqlite') ? 300 : 0;
+  const perMessage = (name: Way) => (cpu[name] / (messages * rounds)).toFixed(3);
+  if (ran('warpd')) {
+    console.log(
+      `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}`,
+    );
+    console.log(`warpd peak RSS so far: ${procStatus(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
+  }
+  if (ran('warpd-sqlite'))
+    console.log(
+      `warpd-sqlite CPU: ${perMessage('warpd-sqlite')} ms per message, user+system; peak RSS ${procStatus(warpdSqlite.pid as number, 'VmHWM').toFixed(1)} MiB`,
+    );
+  // SIGTERM flushes the store: then every transaction must be in the database.
+  await stopChild(warpdSqlite);
+  const rows = storedRows(database);
   console.log(
-    `  added by warpd: ${((single.warpd ?? 0) - (single.direct ?? 0)).toFixed(3)} ms (haproxy: ${((single.haproxy ?? 0) - (single.direct ?? 0)).toFixed(3)} ms); target <= 1 ms`,
+    `warpd-sqlite stored ${rows.transactions} transactions of ${sentToSqlite} messages relayed (${rows.sessions} sessions incl. the start-up port probe, ${rows.exchanges} exchanges)`,
   );
-  console.log(
-    `warpd CPU: ${(warpdCpu / (messages * rounds)).toFixed(3)} ms per message, user+system (target <= 0.5); baseline haproxy: ${(haproxyCpu / (messages * rounds)).toFixed(3)} ms`,
-  );
-  console.log(`warpd peak RSS so far: ${procStatus(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
+  if (process.env.WARP_BENCH_WAYS !== undefined) return;
 
   const idle: Socket[] = [];
   const rssBefore = procStatus(pid, 'VmRSS');

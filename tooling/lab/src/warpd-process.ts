@@ -17,6 +17,14 @@ const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const WARPD_DIR = join(REPO, 'apps/warpd');
 /** The lab's warpd build: warpd with the workspace packages bundled from source. */
 export const WARPD_BUNDLE = join(WARPD_DIR, 'dist/warpd-lab.js');
+/**
+ * warpd's default store, `@warp/plugin-sqlite`, bundled from source the same
+ * way. warpd imports plugins at run time by name, which would resolve to
+ * the package's dist (not built in the lab); a plugin entry with this path
+ * loads the same code: `{ use: SQLITE_PLUGIN_BUNDLE, options: { path } }`.
+ */
+export const SQLITE_PLUGIN_BUNDLE = join(WARPD_DIR, 'dist/plugin-sqlite-lab.js');
+const BUNDLES = { 'warpd-lab': WARPD_BUNDLE, 'plugin-sqlite-lab': SQLITE_PLUGIN_BUNDLE };
 
 function newest(dir: string): number {
   return Math.max(
@@ -38,7 +46,8 @@ function isStale(packageDir: string): boolean {
  * Builds warpd for the lab: `@warp/*` sources bundled with the typia
  * transform (no per-package build needed), except the native
  * `@warp/original-dst`, built with its own script when its dist is missing.
- * Output sits in apps/warpd/dist so pino and the addon resolve from there.
+ * Output sits in apps/warpd/dist so pino and the addons resolve from there;
+ * {@link SQLITE_PLUGIN_BUNDLE} is built alongside.
  */
 export async function buildWarpd(): Promise<string> {
   if (isStale(join(REPO, 'packages/original-dst'))) {
@@ -51,14 +60,19 @@ export async function buildWarpd(): Promise<string> {
     ...readdirSync(join(REPO, 'packages')).map((name) => join(REPO, 'packages', name, 'src')),
   ];
   const newestSource = Math.max(...sources.filter((dir) => existsSync(dir)).map(newest));
-  if (existsSync(WARPD_BUNDLE) && statSync(WARPD_BUNDLE).mtimeMs > newestSource)
-    return WARPD_BUNDLE;
+  const fresh = Object.values(BUNDLES).every(
+    (bundle) => existsSync(bundle) && statSync(bundle).mtimeMs > newestSource,
+  );
+  if (fresh) return WARPD_BUNDLE;
   // Several test runs may build at once: build aside, then rename (atomic).
   const aside = join(WARPD_DIR, 'dist', `lab-build-${process.pid}`);
   const { build } = await import('tsup');
   const { default: typia } = await import('@typia/unplugin/esbuild');
   await build({
-    entry: { 'warpd-lab': join(WARPD_DIR, 'src/cli.ts') },
+    entry: {
+      'warpd-lab': join(WARPD_DIR, 'src/cli.ts'),
+      'plugin-sqlite-lab': join(REPO, 'packages/plugin-sqlite/src/index.ts'),
+    },
     outDir: aside,
     format: ['esm'],
     target: 'node20',
@@ -70,13 +84,15 @@ export async function buildWarpd(): Promise<string> {
     outExtension: () => ({ js: '.js' }),
     tsconfig: join(REPO, 'tsconfig.base.json'),
     noExternal: [/^@warp\/(?!original-dst)/],
-    external: ['@warp/original-dst', 'pino', 'typia'],
+    // better-sqlite3 is native; it resolves from apps/warpd/node_modules.
+    external: ['@warp/original-dst', 'pino', 'typia', 'better-sqlite3'],
     esbuildPlugins: [typia()],
     esbuildOptions(options) {
       options.conditions = ['source', 'module', 'node'];
     },
   });
-  renameSync(join(aside, 'warpd-lab.js'), WARPD_BUNDLE);
+  for (const [name, bundle] of Object.entries(BUNDLES))
+    renameSync(join(aside, `${name}.js`), bundle);
   rmSync(aside, { recursive: true, force: true });
   return WARPD_BUNDLE;
 }
