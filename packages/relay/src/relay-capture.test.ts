@@ -156,4 +156,26 @@ describe('relay capture', () => {
       { name: 'Message-ID', value: '<replaced@example.org>' },
     ]);
   });
+
+  it('captures a held message that beforeRelay rejected as the MTA sent it', async () => {
+    const { mx, harness, client } = await setup({
+      capture: { level: 'headers' },
+      beforeRelay: async () => ({
+        action: 'reject',
+        reply: { code: 550, enhanced: '5.7.1', text: 'no' },
+        plugin: 'policy',
+      }),
+    });
+    client.send(`MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n`);
+    for (let k = 0; k < 3; k++) await client.reply();
+    client.send(`${stuffed(message(1))}.\r\nQUIT\r\n`);
+    expect(await client.reply()).toMatch(/^550 /);
+    await client.reply();
+    await harness.closedSessions(1);
+    expect(mx.messages).toHaveLength(0);
+    expect(completed(harness.events)[0]).toMatchObject({
+      decidedBy: 'plugin',
+      message: { headers: [{ name: 'Message-ID', value: '<capture-1@example.org>' }, {}] },
+    });
+  });
 });
