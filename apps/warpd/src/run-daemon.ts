@@ -124,6 +124,10 @@ export async function startDaemon(
         bus.emit(visible);
         logEvent(logger, visible);
       },
+      // What the plugins observe and the log shows: the relay builds nothing else.
+      types: logger.isLevelEnabled('debug')
+        ? undefined
+        : new Set<SessionEvent['type']>([...bus.types, 'session.closed']),
     },
     egress: config.egress ?? [],
     selectEgress: bus.has('selectEgress') ? (context) => bus.selectEgress(context) : undefined,

@@ -354,4 +354,10 @@ export const EVENT_TYPES = [
 export interface EventSink {
   /** Hand an event over. Must not be mutated afterwards. */
   emit(event: SessionEvent): void;
+  /**
+   * The event types this sink does something with; absent means all. The
+   * relay does not build an event nobody takes (with no observer, the
+   * `reply.received` events of a session are most of its cost).
+   */
+  readonly types?: ReadonlySet<SessionEvent['type']>;
 }

@@ -6,7 +6,7 @@ import type {
   RelayContext,
   Verdict,
 } from './deciders';
-import type { EventSink, Reply } from './events';
+import type { EventSink, Reply, SessionEvent } from './events';
 import type { Plugin, PluginHooks } from './plugin';
 
 /** Deadlines of the decider hooks, in milliseconds. */
@@ -73,6 +73,8 @@ export type RelayResult =
 export interface HookBus extends EventSink {
   /** Plugin names in order. */
   readonly plugins: readonly string[];
+  /** The session event types some observer takes (its `events` filter, or all). */
+  readonly types: ReadonlySet<SessionEvent['type']>;
   /** Call every plugin's `init` in order; throws `WARP_ERR_HOOKS_INIT_FAILED` naming the plugin. */
   init(): Promise<void>;
   /** Whether any plugin implements `hook` (the relay skips spooling without `beforeRelay`). */

@@ -63,6 +63,28 @@ describe('createHookBus', () => {
     expect(closedOnly.seen.map((e) => e.type)).toEqual(['session.closed']);
   });
 
+  it('tells the relay which session event types some observer takes', () => {
+    const closedOnly = recorder('closed-only', { events: ['session.closed', 'plugin.failed'] });
+    const decider: Plugin = {
+      name: 'decider',
+      apiVersion: 1,
+      hooks: { beforeMail: () => ({ action: 'allow' }) },
+    };
+    expect([
+      ...createHookBus({ nodeId: 'n', plugins: [closedOnly.plugin, decider] }).types,
+    ]).toEqual(['session.closed']);
+    expect(createHookBus({ nodeId: 'n', plugins: [decider] }).types.size).toBe(0);
+    const all = createHookBus({ nodeId: 'n', plugins: [recorder('all').plugin, decider] }).types;
+    expect([...all]).toEqual([
+      'session.opened',
+      'reply.received',
+      'tls.upgraded',
+      'tls.failed',
+      'transaction.completed',
+      'session.closed',
+    ]);
+  });
+
   it('counts events dropped by a full queue and announces them', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -1,4 +1,4 @@
-import type { SessionEvent, WarpEvent } from './events';
+import { EVENT_TYPES, type SessionEvent, type WarpEvent } from './events';
 import type { DeciderDeadlines, HookBus, HookBusOptions, PluginStats } from './hook-bus-types';
 import { withDeadline } from './internal/deadline';
 import { DeciderRunner, type Notify } from './internal/decider-runner';
@@ -20,6 +20,10 @@ const NOTICE_TYPES: ReadonlySet<string> = new Set([
   'plugin.failed',
   'events.dropped',
 ]);
+
+const SESSION_EVENT_TYPES = EVENT_TYPES.filter(
+  (type): type is SessionEvent['type'] => !NOTICE_TYPES.has(type),
+);
 
 interface Registered {
   readonly plugin: Plugin;
@@ -89,6 +93,12 @@ export function createHookBus(options: HookBusOptions): HookBus {
     registered.push({ plugin, queue, accepts: plugin.events ? new Set(plugin.events) : null });
   }
   const observers = registered.filter((entry) => entry.queue !== null);
+  // What any observer takes: the relay skips building the rest.
+  const types = new Set<SessionEvent['type']>(
+    SESSION_EVENT_TYPES.filter((type) =>
+      observers.some(({ accepts }) => accepts === null || accepts.has(type)),
+    ),
+  );
 
   function dispatch(event: WarpEvent): void {
     // Notices about a plugin go to the others: it may be failing on
@@ -117,6 +127,7 @@ export function createHookBus(options: HookBusOptions): HookBus {
 
   const bus: HookBus = {
     plugins: registered.map(({ plugin }) => plugin.name),
+    types,
     async init() {
       if (state !== 'new') return;
       const started: Plugin[] = [];

@@ -5,6 +5,7 @@ import { hiddenCapabilities } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionEvent } from '@warp/hooks';
 import { dial } from './internal/dial';
 import { EgressPool } from './internal/egress-pool';
+import { eventWants } from './internal/event-wants';
 import { resolveCaptureOptions } from './internal/message-capture';
 import { Session, type SessionHost } from './internal/session';
 import type { SessionContextForEhlo } from './internal/session-ehlo';
@@ -59,6 +60,7 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
     maxSessions: options.maxSessions ?? 1000,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     capture: resolveCaptureOptions(options.capture),
+    wants: eventWants(options.events),
   };
 }
 
@@ -102,7 +104,7 @@ class RelayServer implements Relay, SessionHost {
   }
 
   emit(event: SessionEvent): void {
-    this.options.events?.emit(event);
+    if (this.options.wants[event.type]) this.options.events?.emit(event);
   }
 
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {

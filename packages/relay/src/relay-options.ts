@@ -9,6 +9,7 @@ import type {
   RelayResult,
   VerdictResult,
 } from '@warp/hooks';
+import type { EventWants } from './internal/event-wants';
 
 /**
  * What to do about TLS towards the MX:
@@ -169,4 +170,6 @@ export interface ResolvedRelayOptions
   tlsOptions: RelayOptions['tlsOptions'];
   timeouts: RelayTimeouts;
   capture: Required<MessageCaptureOptions>;
+  /** Which events {@link events} takes (from its `types`). */
+  wants: EventWants;
 }

@@ -1,5 +1,6 @@
 import type {
   Instant,
+  ReceivedReply,
   RecipientResult,
   Reply,
   ReplySource,
@@ -7,6 +8,7 @@ import type {
   TransactionOutcome,
 } from '@warp/hooks';
 import type { Reply as ParsedReply } from '@warp/smtp-parser';
+import { ALL_EVENTS, type EventWants } from './event-wants';
 import { instant } from './instant';
 import type { MessageCapture } from './message-capture';
 import { toReceivedReply } from './received-reply';
@@ -43,6 +45,8 @@ export interface TransactionRecord {
   readonly pluginReplies: Map<Reply, string | undefined>;
 }
 
+const NO_LINES: readonly string[] = [];
+
 /** Outcome of a transaction that ended without a reply to its end of data. */
 function outcomeBeforeData(record: TransactionRecord): {
   outcome: TransactionOutcome;
@@ -72,14 +76,20 @@ export class ExchangeTracker {
   /** Keeps the message for `transaction.completed` (absent at capture level `envelope`). */
   readonly capture: MessageCapture | undefined;
 
+  readonly #wantsReplies: boolean;
+  readonly #wantsTransactions: boolean;
+
   constructor(
     base: { nodeId: string; sessionId: string },
     emit: (event: SessionEvent) => void,
     capture?: MessageCapture,
+    wants: EventWants = ALL_EVENTS,
   ) {
     this.#base = base;
     this.#emit = emit;
     this.capture = capture;
+    this.#wantsReplies = wants['reply.received'];
+    this.#wantsTransactions = wants['transaction.completed'];
   }
 
   /** The open transaction, if any. */
@@ -118,35 +128,31 @@ export class ExchangeTracker {
     } else if (verb === 'RCPT' || verb === 'DATA' || verb === 'BDAT' || verb === '.') {
       transaction = this.#current;
     }
-    const pending: PendingCommand = { verb, line, sent, transaction };
-    if (path !== undefined) Object.assign(pending, { path });
-    if (local !== undefined) Object.assign(pending, { local });
-    Object.assign(pending, extra);
+    // Every slot has every field: one object shape, however it was sent.
+    const pending: PendingCommand = {
+      verb,
+      line,
+      path,
+      local,
+      source: extra.source,
+      silent: extra.silent,
+      held: extra.held,
+      plugin: extra.plugin,
+      sent,
+      transaction,
+    };
     this.fifo.push(pending);
     return pending;
   }
 
   /** Emits the exchange of `pending` and `reply` and moves the transaction on. */
   replied(pending: PendingCommand, parsed: ParsedReply, source: ReplySource = 'server'): void {
-    const now = instant();
-    const reply = toReceivedReply(parsed);
-    const isGreeting = pending.verb === '';
-    this.#emit({
-      type: 'reply.received',
-      ...this.#base,
-      ...now,
-      command: isGreeting
-        ? null
-        : {
-            verb: pending.verb,
-            line: pending.line,
-            at: pending.sent.at,
-            monotonicMs: pending.sent.monotonicMs,
-          },
-      reply,
-      latencyMs: now.monotonicMs - pending.sent.monotonicMs,
-      transaction: pending.transaction?.number ?? null,
-    });
+    // Nobody takes the events: the transaction logic needs the code only.
+    const reply =
+      this.#wantsReplies || this.#wantsTransactions
+        ? toReceivedReply(parsed)
+        : { code: parsed.code, text: '', lines: NO_LINES };
+    if (this.#wantsReplies) this.#emitExchange(pending, reply);
     const record = pending.transaction;
     if (record && source === 'plugin') record.pluginReplies.set(reply, pending.plugin);
     if (record && record === this.#current) this.#advance(pending, record, reply, source);
@@ -156,6 +162,29 @@ export class ExchangeTracker {
       !pending.silent
     )
       this.complete(null, reply, source);
+  }
+
+  #emitExchange(pending: PendingCommand, reply: ReceivedReply): void {
+    const now = instant();
+    this.#emit({
+      type: 'reply.received',
+      nodeId: this.#base.nodeId,
+      sessionId: this.#base.sessionId,
+      at: now.at,
+      monotonicMs: now.monotonicMs,
+      command:
+        pending.verb === ''
+          ? null
+          : {
+              verb: pending.verb,
+              line: pending.line,
+              at: pending.sent.at,
+              monotonicMs: pending.sent.monotonicMs,
+            },
+      reply,
+      latencyMs: now.monotonicMs - pending.sent.monotonicMs,
+      transaction: pending.transaction?.number ?? null,
+    });
   }
 
   #advance(
@@ -221,6 +250,7 @@ export class ExchangeTracker {
     const byPlugin = finalReply !== null && record.pluginReplies.has(finalReply);
     const plugin = finalReply ? record.pluginReplies.get(finalReply) : undefined;
     const message = this.capture?.take();
+    if (!this.#wantsTransactions) return;
     const now = instant();
     this.#emit({
       type: 'transaction.completed',

@@ -59,6 +59,12 @@ export class SessionIo {
   }
 
   #mxEndSent = false;
+  // A socket's own reads and writes restart its timeout, so it is only set
+  // again when the applicable value changes (a timer re-arm per exchange
+  // was a visible share of the relay's CPU).
+  #clientTimeoutMs = -1;
+  #mxTimeoutMs = -1;
+  #mxTimed: Socket | undefined;
   #mxCongested = false;
   #mxGone = false;
   #closedEmitted = false;
@@ -124,6 +130,7 @@ export class SessionIo {
     const socket = this.mx as Socket;
     socket.pause();
     socket.setTimeout(0);
+    this.#mxTimed = undefined;
     socket.removeListener('data', this.#mxData);
     socket.removeListener('end', this.#mxEnd);
     socket.removeListener('close', this.#mxEnd);
@@ -179,20 +186,34 @@ export class SessionIo {
     const flow = this.#events.flow();
     const verb = flow.currentVerb;
     if (flow.idle) {
-      this.client.setTimeout(flow.inBody ? t.dataBlockMs : t.clientIdleMs);
-      this.mx?.setTimeout(0);
+      this.#clientTimeout(flow.inBody ? t.dataBlockMs : t.clientIdleMs);
+      this.#mxTimeout(0);
     } else {
-      this.client.setTimeout(0);
-      const ms =
+      this.#clientTimeout(0);
+      this.#mxTimeout(
         verb === ''
           ? t.greetingMs
           : verb === 'DATA'
             ? t.dataInitMs
             : verb === '.' || verb === 'BDAT'
               ? t.dataEndMs
-              : t.commandMs;
-      this.mx?.setTimeout(ms);
+              : t.commandMs,
+      );
     }
+  }
+
+  #clientTimeout(ms: number): void {
+    if (ms === this.#clientTimeoutMs) return;
+    this.#clientTimeoutMs = ms;
+    this.client.setTimeout(ms);
+  }
+
+  #mxTimeout(ms: number): void {
+    const mx = this.mx;
+    if (!mx || (ms === this.#mxTimeoutMs && mx === this.#mxTimed)) return;
+    this.#mxTimeoutMs = ms;
+    this.#mxTimed = mx;
+    mx.setTimeout(ms);
   }
 
   /** After the MTA half-closed and everything it sent was relayed, half-close towards the MX too. */
@@ -210,11 +231,20 @@ export class SessionIo {
     this.reason = reason;
     this.failure = error;
     this.client.setTimeout(0);
+    const mx = this.mx;
+    if (reason === 'quit' && this.client.writableLength === 0) {
+      // The reply to QUIT is in the kernel: close both sides now, as an MX
+      // does. Waiting for the MTA's FIN, or for its RST when it closes
+      // without reading the 221 (smtp-source does), cost every session an
+      // error object with its stack trace.
+      this.client.destroy();
+      mx?.destroy();
+      return;
+    }
     if (lastReply && !this.client.destroyed) this.bytes.toClient += lastReply.length;
     if (lastReply) this.client.end(lastReply);
     else this.client.end();
     this.client.resume();
-    const mx = this.mx;
     if (mx && !this.#mxGone) {
       mx.setTimeout(0);
       if (error) mx.destroy();

@@ -83,6 +83,7 @@ export class Session {
       base,
       (event) => host.emit(event),
       createMessageCapture(host.options.capture),
+      host.options.wants,
     );
     this.gate = new DeciderGate(
       host.options,
@@ -97,7 +98,8 @@ export class Session {
       onClosed: (event) => {
         this.hold.close();
         this.tracker.complete(null, this.io.failure?.reply ?? null, 'relay');
-        host.emit({ ...event, transactions: this.tracker.transactions });
+        if (host.options.wants['session.closed'])
+          host.emit({ ...event, transactions: this.tracker.transactions });
         host.sessionEnded(this);
       },
       flow: () => ({
@@ -336,6 +338,10 @@ export class Session {
       return;
     }
     this.io.writeClient(replyBytes(reply));
+    if (pending.verb === 'QUIT') {
+      this.io.end('quit');
+      return;
+    }
     if (pending.verb === '') this.#held = false;
     else if (pending.verb === 'DATA' && this.commands.mode === 'data-pending') {
       if (reply.code === 354 && this.io.durations.connectTo354Ms === null)

@@ -15,6 +15,7 @@ export interface Harness {
 export async function startRelay(
   mxPort: number,
   options: Partial<RelayOptions> = {},
+  types?: ReadonlySet<SessionEvent['type']>,
 ): Promise<Harness> {
   const events: SessionEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -26,6 +27,7 @@ export async function startRelay(
         events.push(event);
         for (const wake of waiters.splice(0)) wake();
       },
+      types,
     },
     ...options,
   });
