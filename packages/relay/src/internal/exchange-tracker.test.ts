@@ -17,6 +17,52 @@ function tracker() {
 }
 
 describe('ExchangeTracker', () => {
+  it.each([
+    { name: "'.'", end: ['.', '.'] },
+    { name: 'BDAT LAST', end: ['BDAT', 'BDAT 10 LAST'] },
+  ])(
+    'leaves a transaction to its end-of-data reply when MAIL is pipelined behind $name',
+    ({ end }) => {
+      const { t, completed, answer } = tracker();
+      t.sent('MAIL', 'MAIL FROM:<a@example.org>', 'a@example.org');
+      t.sent('RCPT', 'RCPT TO:<b@example.net>', 'b@example.net');
+      if (end[0] === '.') t.sent('DATA', 'DATA');
+      answer(250);
+      answer(250);
+      if (end[0] === '.') answer(354);
+      t.sent(end[0] as string, end[1] as string);
+      t.sent('MAIL', 'MAIL FROM:<c@example.org>', 'c@example.org');
+      t.sent('RCPT', 'RCPT TO:<d@example.net>', 'd@example.net');
+      expect(completed()).toHaveLength(0);
+      answer(250);
+      expect(completed().map((e) => [e.transaction, e.outcome, e.finalReply.code])).toEqual([
+        [1, 'delivered', 250],
+      ]);
+      answer(250);
+      answer(550);
+      t.completeAll(null, 'relay');
+      expect(completed().map((e) => [e.transaction, e.outcome, e.finalReply.code])).toEqual([
+        [1, 'delivered', 250],
+        [2, 'rejected', 550],
+      ]);
+    },
+  );
+
+  it('completes a transaction whose end-of-data reply never came when the session ends', () => {
+    const { t, completed, answer } = tracker();
+    t.sent('MAIL', 'MAIL FROM:<a@example.org>', 'a@example.org');
+    t.sent('RCPT', 'RCPT TO:<b@example.net>', 'b@example.net');
+    answer(250);
+    answer(250);
+    t.sent('BDAT', 'BDAT 10 LAST');
+    t.sent('MAIL', 'MAIL FROM:<c@example.org>', 'c@example.org');
+    t.completeAll({ code: 421, enhanced: '4.4.2', text: 'lost' }, 'relay');
+    expect(completed().map((e) => [e.transaction, e.outcome])).toEqual([
+      [1, 'deferred'],
+      [2, 'deferred'],
+    ]);
+  });
+
   it('matches pipelined replies to their commands in order, with latency', () => {
     const { t, events, answer } = tracker();
     t.sent('MAIL', 'MAIL FROM:<a@example.org>', 'a@example.org');

@@ -41,11 +41,17 @@ export interface TransactionRecord {
   readonly recipients: RecipientResult[];
   size: number;
   mailReply: Reply | null;
+  /** Its end of data (`.` or `BDAT … LAST`) was sent: only that reply ends it now. */
+  ending: boolean;
+  /** `transaction.completed` was emitted. */
+  done: boolean;
   /** Replies of this transaction that a plugin's decider gave, with the plugin's name when known. */
   readonly pluginReplies: Map<Reply, string | undefined>;
 }
 
 const NO_LINES: readonly string[] = [];
+
+const isLastChunk = (bdatLine: string) => /\sLAST\s*$/i.test(bdatLine);
 
 /** Outcome of a transaction that ended without a reply to its end of data. */
 function outcomeBeforeData(record: TransactionRecord): {
@@ -71,6 +77,8 @@ export class ExchangeTracker {
   readonly fifo: PendingCommand[] = [];
   transactions = 0;
   #current: TransactionRecord | null = null;
+  /** Transactions whose end-of-data reply is outstanding behind a newer MAIL. */
+  readonly #ending: TransactionRecord[] = [];
   readonly #emit: (event: SessionEvent) => void;
   readonly #base: { nodeId: string; sessionId: string };
   /** Keeps the message for `transaction.completed` (absent at capture level `envelope`). */
@@ -90,6 +98,12 @@ export class ExchangeTracker {
     this.capture = capture;
     this.#wantsReplies = wants['reply.received'];
     this.#wantsTransactions = wants['transaction.completed'];
+  }
+
+  /** Ends every transaction still open (the session is over), oldest first. */
+  completeAll(reply: Reply | null, decidedBy: ReplySource): void {
+    for (const record of [...this.#ending]) this.complete(null, reply, decidedBy, record);
+    this.complete(null, reply, decidedBy);
   }
 
   /** The open transaction, if any. */
@@ -113,7 +127,11 @@ export class ExchangeTracker {
   ): PendingCommand {
     let transaction: TransactionRecord | null = null;
     if (verb === 'MAIL') {
-      if (this.#current) this.complete('deferred', null, 'relay');
+      // A MAIL pipelined behind an end of data leaves that transaction to
+      // its reply; any other open transaction was abandoned.
+      const open = this.#current;
+      if (open?.ending) this.#ending.push(open);
+      else if (open) this.complete('deferred', null, 'relay');
       this.transactions++;
       transaction = {
         number: this.transactions,
@@ -123,10 +141,14 @@ export class ExchangeTracker {
         size: 0,
         mailReply: null,
         pluginReplies: new Map(),
+        ending: false,
+        done: false,
       };
       this.#current = transaction;
     } else if (verb === 'RCPT' || verb === 'DATA' || verb === 'BDAT' || verb === '.') {
       transaction = this.#current;
+      if (transaction && (verb === '.' || (verb === 'BDAT' && isLastChunk(line))))
+        transaction.ending = true;
     }
     // Every slot has every field: one object shape, however it was sent.
     const pending: PendingCommand = {
@@ -155,7 +177,7 @@ export class ExchangeTracker {
     if (this.#wantsReplies) this.#emitExchange(pending, reply);
     const record = pending.transaction;
     if (record && source === 'plugin') record.pluginReplies.set(reply, pending.plugin);
-    if (record && record === this.#current) this.#advance(pending, record, reply, source);
+    if (record && !record.done) this.#advance(pending, record, reply, source);
     else if (
       (pending.verb === 'RSET' || pending.verb === 'QUIT') &&
       this.#current &&
@@ -205,13 +227,14 @@ export class ExchangeTracker {
         return;
       case 'BDAT':
         if (reply.code >= 400) this.#refusedData(record, reply, source);
-        else if (/\sLAST\s*$/i.test(pending.line)) this.complete('delivered', reply, source);
+        else if (isLastChunk(pending.line)) this.complete('delivered', reply, source, record);
         return;
       case '.':
         this.complete(
           reply.code < 400 ? 'delivered' : reply.code < 500 ? 'deferred' : 'bounced',
           reply,
           source,
+          record,
         );
         return;
     }
@@ -219,8 +242,8 @@ export class ExchangeTracker {
 
   #refusedData(record: TransactionRecord, reply: Reply, source: ReplySource): void {
     const before = outcomeBeforeData(record);
-    if (before.reply) this.complete(before.outcome, before.reply, source);
-    else this.complete(reply.code < 500 ? 'deferred' : 'bounced', reply, source);
+    if (before.reply) this.complete(before.outcome, before.reply, source, record);
+    else this.complete(reply.code < 500 ? 'deferred' : 'bounced', reply, source, record);
   }
 
   /** Adds relayed body bytes to the open transaction (`content` for the capture, `stuffed` for DATA). */
@@ -235,10 +258,16 @@ export class ExchangeTracker {
    * connection) it is judged from the replies so far; `reply` then stands in
    * when nothing better decided it.
    */
-  complete(outcome: TransactionOutcome | null, reply: Reply | null, decidedBy: ReplySource): void {
-    const record = this.#current;
-    if (!record) return;
-    this.#current = null;
+  complete(
+    outcome: TransactionOutcome | null,
+    reply: Reply | null,
+    decidedBy: ReplySource,
+    record: TransactionRecord | null = this.#current,
+  ): void {
+    if (!record || record.done) return;
+    record.done = true;
+    if (record === this.#current) this.#current = null;
+    else this.#ending.splice(this.#ending.indexOf(record), 1);
     let finalReply = reply;
     let finalOutcome = outcome;
     if (finalOutcome === null) {

@@ -10,8 +10,13 @@ export interface SessionIoEvents {
   onReplyChunk(chunk: Buffer): void;
   onMxEnded(): void;
   onTimeout(side: string): void;
-  onClosed(event: SessionClosedEvent): void;
-  /** The session's protocol state, as far as flow control and timers need it. */
+  /** Both sockets are closed; {@link SessionIo.closedEvent} describes the session. */
+  onClosed(): void;
+  /**
+   * The session's protocol state, as far as flow control and timers need
+   * it. Asked several times per chunk: it may return the same object,
+   * updated, each time.
+   */
   flow(): SessionFlow;
 }
 
@@ -259,16 +264,30 @@ export class SessionIo {
   #emitClosed(): void {
     if (this.#closedEmitted) return;
     this.#closedEmitted = true;
-    const error = this.failure ? { code: this.failure.code, message: this.failure.message } : null;
-    this.#events.onClosed({
+    this.#events.onClosed();
+  }
+
+  /** The `session.closed` event, as of now. */
+  closedEvent(transactions: number): SessionClosedEvent {
+    const failure = this.failure;
+    const now = instant();
+    const { connectMs, connectTo354Ms, tlsHandshakeMs } = this.durations;
+    return {
       type: 'session.closed',
-      ...this.#base,
-      ...instant(),
+      nodeId: this.#base.nodeId,
+      sessionId: this.#base.sessionId,
+      at: now.at,
+      monotonicMs: now.monotonicMs,
       reason: this.reason,
-      error,
+      error: failure ? { code: failure.code, message: failure.message } : null,
       bytes: { ...this.bytes },
-      durations: { totalMs: performance.now() - this.#openedMs, ...this.durations },
-      transactions: 0,
-    });
+      durations: {
+        totalMs: now.monotonicMs - this.#openedMs,
+        connectMs,
+        connectTo354Ms,
+        tlsHandshakeMs,
+      },
+      transactions,
+    };
   }
 }

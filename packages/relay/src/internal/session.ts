@@ -25,7 +25,7 @@ import {
 } from './relay-failure';
 import { RelayHold, relayContext } from './relay-hold';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
-import { SessionIo } from './session-io';
+import { type SessionFlow, SessionIo } from './session-io';
 import { startSession } from './session-start';
 
 /** What a session needs from its relay. */
@@ -95,20 +95,14 @@ export class Session {
       onReplyChunk: (chunk) => this.#onMxData(chunk),
       onMxEnded: () => this.#onMxEnded(),
       onTimeout: (side) => this.fail(timeoutFailure(side), 'timeout'),
-      onClosed: (event) => {
+      onClosed: () => {
         this.hold.close();
-        this.tracker.complete(null, this.io.failure?.reply ?? null, 'relay');
+        this.tracker.completeAll(this.io.failure?.reply ?? null, 'relay');
         if (host.options.wants['session.closed'])
-          host.emit({ ...event, transactions: this.tracker.transactions });
+          host.emit(this.io.closedEvent(this.tracker.transactions));
         host.sessionEnded(this);
       },
-      flow: () => ({
-        waiting: this.#paused || this.commands.mode === 'data-pending',
-        buffered: this.#queue.length + this.commands.bufferedBytes,
-        inBody: this.commands.mode === 'data' || this.commands.mode === 'bdat' || this.#discarding,
-        idle: this.tracker.fifo.length === 0,
-        currentVerb: this.tracker.fifo[0]?.verb,
-      }),
+      flow: () => this.#updateFlow(),
     });
     this.hold = new RelayHold(host.options.beforeRelay, {
       io: this.io,
@@ -116,6 +110,26 @@ export class Session {
       relayContext: () => relayContext(this, host.options.nodeId),
       resume: () => this.pump(),
     });
+  }
+
+  /** One object, updated in place: asked for several times per chunk. */
+  readonly #flow: SessionFlow = {
+    waiting: false,
+    buffered: 0,
+    inBody: false,
+    idle: true,
+    currentVerb: undefined,
+  };
+
+  #updateFlow(): SessionFlow {
+    const flow = this.#flow;
+    const mode = this.commands.mode;
+    flow.waiting = this.#paused || mode === 'data-pending';
+    flow.buffered = this.#queue.length + this.commands.bufferedBytes;
+    flow.inBody = mode === 'data' || mode === 'bdat' || this.#discarding;
+    flow.idle = this.tracker.fifo.length === 0;
+    flow.currentVerb = this.tracker.fifo[0]?.verb;
+    return flow;
   }
 
   /** Resolves the destination, dials the MX and starts relaying. */
