@@ -29,6 +29,12 @@ export interface LabOptions {
   warpd?: Record<string, unknown>;
   /** Extra main.cf lines for the MX Postfix (e.g. `smtpd_discard_ehlo_keywords = ...`). */
   mxSettings?: readonly string[];
+  /**
+   * Relay over IPv6: the MX also listens on 2001:db8::25, the sender relays
+   * to `[2001:db8::25]:25`, warpd also listens on `[::1]:10025` and its
+   * ip6tables rule is applied.
+   */
+  ipv6?: boolean;
 }
 
 /** Fails loudly when the lab cannot run here (the suite must never skip silently). */
@@ -60,7 +66,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const dir = mkdtempSync(join(tmpdir(), 'warp-lab-'));
   // Postfix's daemons run as "postfix" and must reach their queue below it.
   chmodSync(dir, 0o755);
-  const network = await createLabNetwork(tag);
+  const ipv6 = options.ipv6 ?? false;
+  const network = await createLabNetwork(tag, { ipv6 });
   const started: Array<() => Promise<unknown>> = [() => network.destroy()];
   const stop = async () => {
     for (const undo of started.reverse()) await undo().catch(() => {});
@@ -69,14 +76,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     const cert = options.mxTls === false ? null : await makeCertificate(dir, 'mx.example.net');
     const mx = await startPostfix(network.mx, join(dir, 'mx'), {
       role: 'mx',
-      listen: LAB_ADDRESSES.mx,
+      listen: ipv6 ? `${LAB_ADDRESSES.mx}, [${LAB_ADDRESSES.mx6}]` : LAB_ADDRESSES.mx,
       domain: 'example.net',
       cert,
       settings: options.mxSettings,
+      ipv6,
     });
     started.push(() => mx.stop());
     let warpdConfig: Record<string, unknown> = {
-      listen: ['127.0.0.1:10025'],
+      listen: ipv6 ? ['127.0.0.1:10025', '[::1]:10025'] : ['127.0.0.1:10025'],
       rules: { mtaUser: 'postfix' },
       log: { level: 'debug' },
       plugins: [],
@@ -87,7 +95,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     started.push(() => warpd.stop());
     const sender = await startPostfix(network.sender, join(dir, 'sender'), {
       role: 'sender',
-      relayhost: `[${LAB_ADDRESSES.mx}]:25`,
+      relayhost: `[${ipv6 ? LAB_ADDRESSES.mx6 : LAB_ADDRESSES.mx}]:25`,
+      ipv6,
     });
     started.push(() => sender.stop());
     return {

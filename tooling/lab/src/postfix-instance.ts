@@ -57,6 +57,8 @@ export type PostfixRole = (
 ) & {
   /** Extra main.cf lines, after the lab's own (a later line wins). */
   settings?: readonly string[];
+  /** IPv6 too (`inet_protocols = all`); default IPv4 only. */
+  ipv6?: boolean;
 };
 
 function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): string {
@@ -68,7 +70,7 @@ function mainCf(dir: string, role: PostfixRole, uid: number, gid: number): strin
     `maillog_file_prefixes = ${dir}`,
     'mail_owner = postfix',
     'setgid_group = postdrop',
-    'inet_protocols = ipv4',
+    `inet_protocols = ${role.ipv6 ? 'all' : 'ipv4'}`,
     'alias_maps =',
     'alias_database =',
     'biff = no',

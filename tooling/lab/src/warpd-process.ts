@@ -97,10 +97,10 @@ export async function buildWarpd(): Promise<string> {
   return WARPD_BUNDLE;
 }
 
-/** Applies the iptables lines `warpd rules` prints for `configPath` inside `ns`. */
+/** Applies the iptables and ip6tables lines `warpd rules` prints for `configPath` inside `ns`. */
 export async function applyRules(ns: string, configPath: string): Promise<void> {
   const rules = (await run(process.execPath, [WARPD_BUNDLE, 'rules', '-c', configPath])).stdout;
-  for (const line of rules.split('\n').filter((l) => l.startsWith('iptables '))) {
+  for (const line of rules.split('\n').filter((l) => /^ip6?tables /.test(l))) {
     const [file, ...args] = line.split(' ');
     await runIn(ns, file as string, args);
   }
@@ -112,6 +112,8 @@ export interface WarpdProcess {
   logPath: string;
   /** Parsed JSON log lines so far. */
   logs(): Array<Record<string, unknown>>;
+  /** The relay events of `type` (e.g. `tls.upgraded`) logged so far (log level debug). */
+  events(type: string): Array<Record<string, unknown>>;
   /** SIGTERM, then wait for the exit (SIGKILL after `graceMs` more). */
   stop(graceMs?: number): Promise<number | null>;
   /** SIGKILL now (a crash). */
@@ -158,6 +160,10 @@ export async function startWarpd(
     child,
     logPath,
     logs,
+    events: (type) =>
+      logs()
+        .map((l) => l.event as Record<string, unknown> | undefined)
+        .filter((event): event is Record<string, unknown> => event?.type === type),
     stop: async (graceMs = 10_000) => {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

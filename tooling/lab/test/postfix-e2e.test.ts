@@ -19,11 +19,7 @@ describe('lab: real Postfix through warpd to a real Postfix MX', () => {
     expect(endsWith(file, original)).toBe(true);
     expect(file?.toString()).toMatch(/\(using TLSv1\.[23] with cipher/);
     expect(lab.sender.log()).not.toMatch(/TLS connection established/);
-    expect(
-      lab.warpd
-        .logs()
-        .some((l) => (l.event as { type?: string } | undefined)?.type === 'tls.upgraded'),
-    ).toBe(true);
+    expect(lab.warpd.events('tls.upgraded').length).toBeGreaterThan(0);
   });
 
   it('delivers a multi-recipient message to every recipient', async () => {

@@ -28,10 +28,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-const tlsUpgrades = () =>
-  lab.warpd
-    .logs()
-    .filter((l) => (l.event as { type?: string } | undefined)?.type === 'tls.upgraded').length;
+const tlsUpgrades = () => lab.warpd.events('tls.upgraded').length;
 
 /** Every EHLO reply the sending Postfix's smtp client logged (debug_peer_list), oldest first. */
 function ehloRepliesSeenBySender(): string[][] {
