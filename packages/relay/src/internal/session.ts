@@ -82,7 +82,10 @@ export class Session {
     this.tracker = new ExchangeTracker(
       base,
       (event) => host.emit(event),
-      createMessageCapture(host.options.capture),
+      // Nobody takes transaction.completed: nothing to capture the message for.
+      host.options.wants['transaction.completed']
+        ? createMessageCapture(host.options.capture)
+        : undefined,
       host.options.wants,
     );
     this.gate = new DeciderGate(
