@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   for (const name of ways) {
     const m = median(results[name]);
     console.log(
-      `  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} msg/s  ${(m / direct).toFixed(2)}x direct  (rounds: ${results[name].map((v) => v.toFixed(0)).join(', ')})`,
+      `  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} msg/s  ${ran('direct') ? `${(m / direct).toFixed(2)}x direct` : '(direct not run)'}  (rounds: ${results[name].map((v) => v.toFixed(0)).join(', ')})`,
     );
   }
   if (ran('haproxy'))
