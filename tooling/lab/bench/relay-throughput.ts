@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
 import { run } from '../src/run-command';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
 
@@ -163,17 +164,20 @@ async function main(): Promise<void> {
     '-c',
     writeWarpdConfig('warpd', WARPD, []),
   ]);
-  // warpd's default plugin list with the database in the temp dir; the
-  // plugin is loaded by the path of its lab bundle instead of its package
-  // name (same code and options, see SQLITE_PLUGIN_BUNDLE).
+  // warpd's default plugin list (what `warpd run` uses without a `plugins`
+  // key) with the database in the temp dir; plugin-sqlite is loaded by the
+  // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
   const database = join(dir, 'warp.sqlite');
+  const storePlugins = DEFAULT_PLUGINS.map((entry) =>
+    entry.use === '@warp/plugin-sqlite'
+      ? { use: SQLITE_PLUGIN_BUNDLE, options: { ...(entry.options as object), path: database } }
+      : entry,
+  );
   const warpdSqlite = start(process.execPath, [
     bundle,
     'run',
     '-c',
-    writeWarpdConfig('warpd-sqlite', WARPD_SQLITE, [
-      { use: SQLITE_PLUGIN_BUNDLE, options: { path: database } },
-    ]),
+    writeWarpdConfig('warpd-sqlite', WARPD_SQLITE, storePlugins),
   ]);
   writeFileSync(
     join(dir, 'haproxy.cfg'),
