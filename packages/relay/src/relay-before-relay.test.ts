@@ -124,6 +124,37 @@ describe('relay beforeRelay', () => {
     expect(completed).toMatchObject({ outcome: 'bounced', decidedBy: 'plugin', plugin: 'filter' });
   });
 
+  it('answers DATA as an MX would when the MX accepted no recipient, without asking', async () => {
+    const mx = await startFakeMx({ rcptReply: () => '550 5.1.1 <b@example.net>: no such user' });
+    fixtures.mx = mx;
+    let asked = 0;
+    const harness = await startRelay(mx.port, {
+      beforeRelay: async (context) => {
+        asked++;
+        return relayAs(Buffer.from(await context.message.bytes()).toString('latin1'));
+      },
+    });
+    fixtures.harness = harness;
+    const client = await connectClient(harness.port);
+    await client.reply();
+    client.send('EHLO sender.example\r\n');
+    await client.reply();
+    client.send('MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n');
+    const replies = [await client.reply(), await client.reply(), await client.reply()];
+    expect(replies).toEqual([
+      '250 2.1.0 Ok\r\n',
+      '550 5.1.1 <b@example.net>: no such user\r\n',
+      '554 5.5.1 [warp] no valid recipients\r\n',
+    ]);
+    client.send('QUIT\r\n');
+    expect(await client.reply()).toBe('221 2.0.0 Bye\r\n');
+    await harness.closedSessions(1);
+    expect(asked).toBe(0);
+    expect(mx.commands).not.toContain('DATA');
+    const completed = harness.events.find((e) => e.type === 'transaction.completed');
+    expect(completed).toMatchObject({ outcome: 'rejected', finalReply: { code: 550 } });
+  });
+
   it('refuses a BDAT the MTA sends anyway, so nothing bypasses the decision', async () => {
     const mx = await startFakeMx({ capabilities: ['PIPELINING', 'CHUNKING'] });
     fixtures.mx = mx;

@@ -1,7 +1,7 @@
 import type { MessageContent, RelayContext, RelayResult, SpooledMessage } from '@warp/hooks';
 import { type Reply as ParsedReply, ReplyParser } from '@warp/smtp-parser';
 import { deciderReply, gateSession } from './decider-gate';
-import type { ExchangeTracker } from './exchange-tracker';
+import type { ExchangeTracker, PendingCommand } from './exchange-tracker';
 import { dotStuffed, HeldMessage } from './held-message';
 import { instant } from './instant';
 import { recaptured } from './message-capture';
@@ -27,6 +27,9 @@ const [parsed] = new ReplyParser().push(
   Buffer.from('354 [warp] End data with <CR><LF>.<CR><LF>\r\n'),
 );
 const GO_AHEAD = (parsed as { reply: ParsedReply }).reply;
+// What Postfix answers to DATA in these cases.
+const NO_VALID_RECIPIENTS = localReply(554, '5.5.1', '[warp] no valid recipients');
+const NEED_RCPT = localReply(503, '5.5.1', '[warp] need RCPT command');
 
 /**
  * `beforeRelay` on the relay's path: warp answers the MTA's DATA with its own
@@ -40,6 +43,7 @@ export class RelayHold {
   #busy = false;
   #sentData = false;
   #dataReplied: ((code: number) => void) | undefined;
+  #accepted: PendingCommand | undefined;
   readonly #beforeRelay: BeforeRelay | undefined;
   readonly #session: HoldSession;
 
@@ -65,8 +69,26 @@ export class RelayHold {
 
   /** The MTA's DATA: answered by warp (354), not sent to the MX. */
   acceptData(line: string): void {
-    this.#session.tracker.sent('DATA', line, undefined, instant(), GO_AHEAD);
+    this.#accepted = this.#session.tracker.sent('DATA', line, undefined, instant(), GO_AHEAD);
     this.#message = new HeldMessage();
+  }
+
+  /**
+   * warp's reply to the MTA's DATA, due once the MX has answered the MAIL
+   * and every RCPT before it (FIFO order): 354, or when the MX accepted no
+   * recipient the refusal an MX gives (the MX never sees that DATA).
+   * `undefined` for any other command.
+   */
+  replyFor(pending: PendingCommand): ParsedReply | undefined {
+    if (pending !== this.#accepted) return undefined;
+    this.#accepted = undefined;
+    const record = pending.transaction;
+    const recipients = record?.recipients ?? [];
+    if ((record?.mailReply?.code ?? 500) < 400 && recipients.some((r) => r.reply.code < 400))
+      return GO_AHEAD;
+    void this.#message?.discard();
+    this.#message = undefined;
+    return recipients.length === 0 ? NEED_RCPT : NO_VALID_RECIPIENTS;
   }
 
   /** A BDAT while DATA is held: CHUNKING is not offered, so `502 5.5.1` from warp. */

@@ -346,6 +346,8 @@ export class Session {
     }
     this.tracker.replied(pending, reply);
     if (pending.held) this.hold.dataReplied(reply.code);
+    if (reply.code === 354 && this.io.durations.connectTo354Ms === null)
+      this.io.durations.connectTo354Ms = performance.now() - this.connectedMs;
     if (pending.silent || (pending.held && reply.code === 354)) {
       this.afterReply();
       return;
@@ -361,8 +363,6 @@ export class Session {
     }
     if (pending.verb === '') this.#held = false;
     else if (pending.verb === 'DATA' && this.commands.mode === 'data-pending') {
-      if (reply.code === 354 && this.io.durations.connectTo354Ms === null)
-        this.io.durations.connectTo354Ms = performance.now() - this.connectedMs;
       this.#queue.push(
         ...(reply.code === 354 ? this.commands.startData() : this.commands.resume()),
       );
@@ -375,14 +375,15 @@ export class Session {
   afterReply(): void {
     for (let head = this.tracker.fifo[0]; head?.local; head = this.tracker.fifo[0]) {
       this.tracker.fifo.shift();
-      this.tracker.replied(head, head.local, head.source ?? 'relay');
-      this.io.writeClient(replyBytes(head.local));
+      const local = this.hold.replyFor(head) ?? head.local;
+      this.tracker.replied(head, local, head.source ?? 'relay');
+      this.io.writeClient(replyBytes(local));
       if (
         (head.verb === 'STARTTLS' && this.commands.mode === 'starttls-pending') ||
         (head.verb === 'DATA' && this.commands.mode === 'data-pending')
       )
         this.#queue.unshift(
-          ...(head.local.code === 354 ? this.commands.startData() : this.commands.resume()),
+          ...(local.code === 354 ? this.commands.startData() : this.commands.resume()),
         );
       this.#held = false;
     }
