@@ -119,6 +119,21 @@ describe('removeCapabilities', () => {
     );
   });
 
+  it('gives back the wire bytes of a reply however its lines arrived', () => {
+    for (const text of Object.values(providers)) {
+      const bytes = Buffer.from(text, 'latin1');
+      for (let split = 0; split <= bytes.length; split++) {
+        const parser = new ReplyParser();
+        const events = [
+          ...parser.push(bytes.subarray(0, split)),
+          ...parser.push(bytes.subarray(split)),
+        ];
+        const parsed = (events[0] as { reply: Reply }).reply;
+        expect(replyBytes(parsed).equals(bytes), `split at ${split}`).toBe(true);
+      }
+    }
+  });
+
   it('does not change the reply it was given', () => {
     const input = reply(providers.yahoo);
     removeCapabilities(input, ['STARTTLS']);

@@ -11,9 +11,24 @@ export interface EhloRewrite {
   removed: string[];
 }
 
-/** The wire bytes of a reply's lines, as received. */
+/**
+ * The wire bytes of a reply's lines, as received: a view of the received
+ * chunk when the lines lie together in it (do not modify it), else a copy.
+ */
 export function replyBytes(reply: Reply): Buffer {
-  return Buffer.concat(reply.lines.map((line) => line.raw));
+  const lines = reply.lines;
+  const first = (lines[0] as ReplyLine).raw;
+  // Usually the lines lie one after the other in the chunk they came in:
+  // hand out a view of it instead of a copy (relayed replies go this way).
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < lines.length; i++) {
+    const raw = (lines[i] as ReplyLine).raw;
+    if (raw.buffer !== first.buffer || raw.byteOffset !== end) {
+      return Buffer.concat(lines.map((line) => line.raw));
+    }
+    end += raw.length;
+  }
+  return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
 /** True when `keyword` (upper-case) names this extension: `AUTH` also matches the old `AUTH=LOGIN` form. */
