@@ -1,7 +1,7 @@
 import { checkOptions, definePlugin, type Plugin } from '@warp/hooks';
-import { createStorePlugin, type StorePluginOptions } from '@warp/store-sql';
+import { createSqliteStore, createStorePlugin, type StorePluginOptions } from '@warp/store-sql';
 import Database from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import type { SqliteDatabase } from 'kysely';
 import typia from 'typia';
 
 /** Options of the SQLite storage plugin. */
@@ -42,14 +42,14 @@ export function sqliteStore(input: SqliteOptions = {}): Plugin {
     defaultSpoolPath: () =>
       database === undefined && path !== ':memory:' ? `${path}.spool` : undefined,
     open() {
-      if (database !== undefined) return new Kysely({ dialect: new SqliteDialect({ database }) });
+      if (database !== undefined) return createSqliteStore(database);
       const file = new Database(path);
       // WAL: readers (CLI, dashboard) never block the writer; NORMAL sync is
       // durable across process crashes (not power loss), the trade-off the relay wants.
       file.pragma('journal_mode = WAL');
       file.pragma('synchronous = NORMAL');
       file.pragma('busy_timeout = 5000');
-      return new Kysely({ dialect: new SqliteDialect({ database: file }) });
+      return createSqliteStore(file);
     },
     close: (db) => (database === undefined ? db.destroy() : Promise.resolve()),
   });

@@ -48,6 +48,30 @@ export interface BatchWriterStats {
   unavailable: boolean;
 }
 
+/** Codes of drivers' errors that say the connection broke, not that the database refused the batch. */
+const CONNECTION_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'SQLITE_BUSY',
+]);
+
+/** Whether a write failed because of the connection (retry it) rather than for what the batch holds. */
+function isConnectionError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, fatal, message } = error as { code?: unknown; fatal?: unknown; message?: unknown };
+  return (
+    fatal === true ||
+    (typeof code === 'string' && CONNECTION_CODES.has(code)) ||
+    // mysql2 hands out a pooled connection that closed under it with this message and no code.
+    (typeof message === 'string' && message.includes('connection is in closed state'))
+  );
+}
+
 /** Failed attempts of one batch, with the database answering, before the batch is dropped. */
 const POISON_ATTEMPTS = 3;
 
@@ -225,9 +249,12 @@ export class BatchWriter {
   /**
    * A batch that failed {@link POISON_ATTEMPTS} times while the database
    * answers `select 1` is refused for what it holds, not for an outage:
-   * retrying it would block every later event.
+   * retrying it would block every later event. A connection that broke
+   * (a pooled MySQL connection that died with the server it was opened to)
+   * is an outage whatever `select 1` on a fresh connection says.
    */
   async #isPoison(batch: SpooledBatch): Promise<boolean> {
+    if (isConnectionError(this.#lastError)) return false;
     this.#failures = this.#failingId === batch.id ? this.#failures + 1 : 1;
     this.#failingId = batch.id;
     if (this.#failures < POISON_ATTEMPTS) return false;

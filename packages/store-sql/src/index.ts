@@ -24,7 +24,11 @@ export type { RetentionOptions, RetentionResult } from './retention';
 export { purgeOlderThan } from './retention';
 export type {
   ExchangesTable,
+  MessageCapturesTable,
   RecipientsTable,
+  RollupDimension,
+  RollupLatencyTable,
+  RollupOutcomesTable,
   SessionsTable,
   StoreDatabase,
   TlsResultsTable,
@@ -33,6 +37,7 @@ export type {
 } from './schema';
 export type { SpooledBatch } from './spool';
 export { Spool } from './spool';
+export { createSqliteStore } from './sqlite-store';
 export type { StoreConnector, StoreHandle, StorePluginOptions } from './store-plugin';
 export { createStorePlugin, storeOf } from './store-plugin';
 export type {

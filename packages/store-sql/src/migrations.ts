@@ -1,33 +1,9 @@
 import { WarpError } from '@warp/hooks';
-import {
-  type ColumnDefinitionBuilder,
-  type CreateTableBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationResultSet,
-  Migrator,
-  sql,
-} from 'kysely';
-import { type Flavor, flavorOf } from './internal/flavor';
-
-type Table = CreateTableBuilder<string, never>;
-
-function withCharset(flavor: Flavor, table: Table): Table {
-  // utf8mb4 everywhere on MySQL: utf8mb3 columns reject emoji and 4-byte UTF-8 addresses (RFC 6531).
-  return flavor === 'mysql'
-    ? table.modifyEnd(sql`engine=InnoDB default charset=utf8mb4 collate=utf8mb4_unicode_ci`)
-    : table;
-}
-
-function autoId(flavor: Flavor) {
-  return (col: ColumnDefinitionBuilder) =>
-    flavor === 'mysql' ? col.autoIncrement().primaryKey() : col.primaryKey().autoIncrement();
-}
-
-const id = 'varchar(64)';
-const host = 'varchar(255)';
-const ip = 'varchar(45)';
-const short = 'varchar(32)';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { captureTables } from './internal/capture-migration';
+import { autoId, host, id, ip, short, withCharset } from './internal/ddl';
+import { flavorOf } from './internal/flavor';
+import { rollupTables } from './internal/rollup-migration';
 
 async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
   const flavor = flavorOf(db);
@@ -211,6 +187,8 @@ async function createIndexes(db: Kysely<unknown>): Promise<void> {
 /** The store's migrations, in order. Names never change once released. */
 export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': { up: createInitialSchema },
+  '0002_summary_rollups': { up: rollupTables },
+  '0003_message_captures': { up: captureTables },
 };
 
 /**

@@ -169,6 +169,23 @@ describe('createPrivacyFilter', () => {
     expect(createPrivacyFilter({ capture: 'full' })(txn)).toMatchObject({ message });
   });
 
+  it('returns an event filtered before with the same settings as it is, and filters it again under other settings', () => {
+    const txn = {
+      ...sessionEvents({ sessionId: 'twice' }).find((e) => e.type === 'transaction.completed'),
+      message: { headers: [{ name: 'Subject', value: MARKER }], content: MARKER },
+    } as WarpEvent;
+    const byWarpd = createPrivacyFilter({ capture: 'full' })(txn);
+    expect(byWarpd).not.toBe(txn);
+    // The store's own filter, same settings: nothing to do.
+    expect(createPrivacyFilter({ capture: 'full' })(byWarpd)).toBe(byWarpd);
+    // A stricter store than warpd still strips what warpd let through.
+    const stricter = createPrivacyFilter({ capture: 'envelope' })(byWarpd);
+    expect(JSON.stringify(stricter)).not.toContain(MARKER);
+    const hashed = createPrivacyFilter({ addresses: 'hash', hashKey: 'a' })(txn);
+    const otherKey = createPrivacyFilter({ addresses: 'hash', hashKey: 'b' })(hashed);
+    expect(otherKey).not.toBe(hashed);
+  });
+
   it('refuses hash mode without a key', () => {
     expect(() => createPrivacyFilter({ addresses: 'hash' })).toThrow(
       expect.objectContaining({ code: 'WARP_ERR_STORE_PRIVACY_OPTIONS' }),

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { MINUTE_US } from './internal/rollup-migration';
 import { type TimeInput, toMicros } from './internal/time-range';
 import type { StoreDatabase } from './schema';
 
@@ -30,7 +31,8 @@ function cutoffOf(olderThan: RetentionOptions['olderThan']): number {
 /**
  * Delete sessions opened before the cutoff, with their transactions,
  * recipients, exchanges and TLS results, in small rounds (each its own
- * transaction), then exchanges and batch markers left without a session.
+ * transaction), then exchanges and batch markers left without a session,
+ * and the rollups' minutes before the cutoff.
  *
  * @example
  * ```ts
@@ -99,6 +101,12 @@ export async function purgeOlderThan(
     result.rounds += 1;
     await pause();
   }
+  // Whole minutes before the cutoff (a minute the cutoff splits keeps its counts).
+  for (const table of ['rollup_latency', 'rollup_outcomes'] as const)
+    await db
+      .deleteFrom(table)
+      .where('minute_us', '<=', cutoff - MINUTE_US)
+      .execute();
   await db.deleteFrom('warp_batches').where('written_us', '<', cutoff).execute();
   return result;
 }

@@ -132,6 +132,54 @@ export interface WarpBatchesTable {
   written_us: number;
 }
 
+/** The summary dimensions: each is the name of the column it groups by. */
+export type RollupDimension = 'dest_domain' | 'mx_host' | 'egress_address' | 'sender_domain';
+
+/**
+ * Exchanges counted per minute, summary dimension, group, verb and latency
+ * bucket, kept by the writer in each batch's transaction: the summaries read
+ * this instead of scanning `exchanges`. One row set per node, so nodes
+ * writing one MySQL never update the same rows.
+ */
+export interface RollupLatencyTable {
+  dimension: RollupDimension;
+  /** Start of the minute, µs since the epoch (of the reply's `at`). */
+  minute_us: number;
+  /** The domain, MX host or address (cut to the source column's width). */
+  group_key: string;
+  /** `''` for the greeting. */
+  verb: string;
+  latency_bucket: number;
+  node_id: string;
+  n: number;
+}
+
+/** Transactions counted per minute (of `completed_us`), summary dimension, group and outcome. */
+export interface RollupOutcomesTable {
+  dimension: RollupDimension;
+  minute_us: number;
+  group_key: string;
+  outcome: string;
+  node_id: string;
+  n: number;
+}
+
+/**
+ * The captured message of a transaction (privacy level `headers` or `full`),
+ * only when the event carried one.
+ */
+export interface MessageCapturesTable {
+  node_id: string;
+  session_id: string;
+  txn_no: number;
+  /** JSON array of `{ name, value }`, the headers the privacy level kept; `null` when none. */
+  headers: string | null;
+  /** The message (level `full`), `null` otherwise. */
+  content: string | null;
+  /** 1 when the relay stopped capturing at its size limit. */
+  content_truncated: number;
+}
+
 /** The whole store, for `Kysely<StoreDatabase>`. */
 export interface StoreDatabase {
   sessions: SessionsTable;
@@ -140,4 +188,7 @@ export interface StoreDatabase {
   exchanges: ExchangesTable;
   tls_results: TlsResultsTable;
   warp_batches: WarpBatchesTable;
+  rollup_latency: RollupLatencyTable;
+  rollup_outcomes: RollupOutcomesTable;
+  message_captures: MessageCapturesTable;
 }

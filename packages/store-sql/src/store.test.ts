@@ -5,7 +5,9 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from './batch-writer';
 import { eventRows } from './internal/event-rows';
+import { rollupTables } from './internal/rollup-migration';
 import { SessionMemo } from './internal/session-memo';
+import { bucketCountsOf, outcomeCountsOf, splitWindow } from './internal/summary-counts';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -14,6 +16,7 @@ import {
 } from './internal/test-databases';
 import { writeBatch } from './internal/write-batch';
 import { migrateToLatest } from './migrations';
+import { createPrivacyFilter } from './privacy';
 import { findExchanges, findSessions, findTransactions } from './queries';
 import { purgeOlderThan } from './retention';
 import type { StoreDatabase } from './schema';
@@ -244,6 +247,116 @@ describe.each([
     expect(bySender[0]?.latency.MAIL?.count).toBe(9);
   });
 
+  it('stores the captured message as the privacy level leaves it: allowed headers, or all of it', async () => {
+    const message = {
+      headers: [
+        { name: 'Message-ID', value: '<m1@example.org>' },
+        { name: 'Subject', value: 'quarterly plans' },
+      ],
+      // Past MySQL's 64 KiB TEXT: the content column must be LONGTEXT.
+      content: `Message-ID: <m1@example.org>\r\nSubject: quarterly plans\r\n\r\n${'x'.repeat(100_000)} 😀`,
+      contentTruncated: true,
+    };
+    const session = (sessionId: string, capture: 'envelope' | 'headers' | 'full') =>
+      sessionEvents({ nodeId: 'node-m', sessionId, startMs: T0 + 60 })
+        .map((e) => (e.type === 'transaction.completed' ? { ...e, message } : e))
+        .map(createPrivacyFilter({ capture }));
+    const writer = new BatchWriter(db, { nodeId: 'node-m' });
+    writer.start();
+    writer.add(session('m-envelope', 'envelope'));
+    writer.add(session('m-headers', 'headers'));
+    writer.add(session('m-full', 'full'));
+    await writer.close();
+    const rows = await db
+      .selectFrom('message_captures')
+      .selectAll()
+      .where('node_id', '=', 'node-m')
+      .orderBy('session_id')
+      .execute();
+    expect(rows).toEqual([
+      {
+        node_id: 'node-m',
+        session_id: 'm-full',
+        txn_no: 1,
+        headers: JSON.stringify(message.headers),
+        content: message.content,
+        content_truncated: 1,
+      },
+      {
+        node_id: 'node-m',
+        session_id: 'm-headers',
+        txn_no: 1,
+        headers: JSON.stringify([message.headers[0]]),
+        content: null,
+        content_truncated: 0,
+      },
+    ]);
+  });
+
+  it('summarizes any window exactly: whole minutes from the rollups, the ends from the rows', async () => {
+    const start = T0 + 2 * 86_400_000;
+    const writer = new BatchWriter(db, { nodeId: 'node-r', batchSize: 50 });
+    writer.start();
+    for (let i = 0; i < 45; i++) {
+      writer.add(
+        sessionEvents({
+          nodeId: 'node-r',
+          sessionId: `r-${i}`,
+          startMs: start + i * 7_000 + 333,
+          domain: i % 2 ? 'a.test' : 'b.test',
+          egress: i % 3 ? '198.51.100.8' : '198.51.100.9',
+          outcome: i % 5 === 0 ? 'deferred' : 'delivered',
+          slowness: 1 + (i % 4),
+        }),
+      );
+    }
+    await writer.close();
+    const windows: Array<[number, number]> = [
+      [start + 10_500, start + 200_250],
+      [start + 63_350, start + 63_900],
+      [start + 59_999, start + 120_001],
+      [start, start + 300_000],
+      [start + 120_000, start + 180_000],
+    ];
+    const tally = (rows: readonly object[]) => {
+      const counts: Record<string, number> = {};
+      for (const { n, ...rest } of rows as Array<Record<string, unknown>>) {
+        const id = JSON.stringify(Object.values({ ...rest, verb: rest.verb || null }));
+        counts[id] = (counts[id] ?? 0) + Number(n);
+      }
+      return counts;
+    };
+    for (const dimension of ['dest_domain', 'egress_address'] as const) {
+      for (const [since, until] of windows) {
+        const whole = [{ from: since * 1000, to: until * 1000 }];
+        const split = splitWindow(since * 1000, until * 1000);
+        expect(split.edges.length + (split.rollup ? 1 : 0)).toBeGreaterThan(0);
+        const fromRows = await bucketCountsOf(db, dimension, undefined, undefined, whole);
+        const mixed = await bucketCountsOf(db, dimension, undefined, split.rollup, split.edges);
+        expect(fromRows.length).toBeGreaterThan(0);
+        expect(tally(mixed)).toEqual(tally(fromRows));
+        expect(
+          tally(await outcomeCountsOf(db, dimension, undefined, split.rollup, split.edges)),
+        ).toEqual(tally(await outcomeCountsOf(db, dimension, undefined, undefined, whole)));
+      }
+    }
+    const [a] = await providerSummary(db, { key: 'a.test', since: start + 10_500 });
+    expect(a?.transactions).toBe(21);
+    expect(a?.outcomes.deferred).toBe(4);
+  });
+
+  it('fills the rollups from the rows already stored when it migrates', async () => {
+    const before = await summarize(db, 'sender-domain');
+    expect(before.length).toBeGreaterThan(0);
+    await db.deleteFrom('rollup_latency').execute();
+    await db.deleteFrom('rollup_outcomes').execute();
+    expect(await summarize(db, 'sender-domain')).toEqual([]);
+    // Migration 0002 again, on a store whose rollups are empty (it is safe to rerun).
+    await rollupTables(db as Kysely<unknown>);
+    expect(await summarize(db, 'sender-domain')).toEqual(before);
+    expect(await providerSummary(db, { by: 'mx' })).not.toEqual([]);
+  });
+
   it('purges what is older than the cutoff, in rounds', async () => {
     const writer = new BatchWriter(db, { nodeId: 'node-c' });
     writer.start();
@@ -252,6 +365,9 @@ describe.each([
         sessionEvents({ nodeId: 'node-c', sessionId: `old-${i}`, startMs: T0 - 86_400_000 * 400 }),
       );
     await writer.close();
+    const rollupOf = (node: string) =>
+      db.selectFrom('rollup_latency').select('n').where('node_id', '=', node).execute();
+    expect((await rollupOf('node-c')).length).toBeGreaterThan(0);
     const result = await purgeOlderThan(db, { olderThan: T0 - 86_400_000 * 300, batchSize: 2 });
     expect(result).toEqual({ sessions: 5, exchanges: 45, rounds: 3 });
     expect(await findSessions(db, { nodeId: 'node-c' })).toEqual([]);
@@ -261,6 +377,7 @@ describe.each([
       .where('node_id', '=', 'node-c')
       .execute();
     expect(left).toEqual([]);
+    expect(await rollupOf('node-c')).toEqual([]);
     expect(await findSessions(db, { nodeId: 'node-a', limit: 1 })).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { bucketCountsOf, outcomeCountsOf, splitWindow } from './internal/summary-counts';
 import { type TimeInput, toMicros } from './internal/time-range';
 import { bucketLatency } from './latency-bucket';
 import type { StoreDatabase } from './schema';
@@ -49,8 +50,10 @@ const COLUMN = {
 /**
  * Counts by outcome, deferral rate and per-command latency p50/p95, grouped
  * by destination domain, MX, egress address or sender domain, sorted by
- * transactions (most first). Reads two covering indexes; the percentiles come
- * from log-scale latency buckets (see `latencyBucket`).
+ * transactions (most first). Whole minutes of the window are read from the
+ * per-minute rollups the writer keeps, the parts of a minute at either end
+ * from the rows themselves, so the result is exact for any window. The
+ * percentiles come from log-scale latency buckets (see `latencyBucket`).
  *
  * @example
  * ```ts
@@ -66,29 +69,11 @@ export async function summarize(
   const column = COLUMN[dimension];
   const since = options.since === undefined ? undefined : toMicros(options.since);
   const until = options.until === undefined ? undefined : toMicros(options.until);
-
-  let outcomes = db
-    .selectFrom('transactions')
-    .select((eb) => [eb.ref(column).as('key'), 'outcome', eb.fn.countAll<number>().as('n')])
-    .where(column, 'is not', null)
-    .groupBy([column, 'outcome']);
-  if (options.key !== undefined) outcomes = outcomes.where(column, '=', options.key);
-  if (since !== undefined) outcomes = outcomes.where('completed_us', '>=', since);
-  if (until !== undefined) outcomes = outcomes.where('completed_us', '<', until);
-
-  let buckets = db
-    .selectFrom('exchanges')
-    .select((eb) => [
-      eb.ref(column).as('key'),
-      'verb',
-      'latency_bucket',
-      eb.fn.countAll<number>().as('n'),
-    ])
-    .where(column, 'is not', null)
-    .groupBy([column, 'verb', 'latency_bucket']);
-  if (options.key !== undefined) buckets = buckets.where(column, '=', options.key);
-  if (since !== undefined) buckets = buckets.where('at_us', '>=', since);
-  if (until !== undefined) buckets = buckets.where('at_us', '<', until);
+  const { rollup, edges } = splitWindow(since, until);
+  const [outcomeCounts, bucketCounts] = await Promise.all([
+    outcomeCountsOf(db, column, options.key, rollup, edges),
+    bucketCountsOf(db, column, options.key, rollup, edges),
+  ]);
 
   const rows = new Map<string, SummaryRow>();
   const row = (key: string) => {
@@ -105,17 +90,17 @@ export async function summarize(
     }
     return found;
   };
-  for (const { key, outcome, n } of await outcomes.execute()) {
+  for (const { key, outcome, n } of outcomeCounts) {
     const target = row(String(key));
     if (outcome in target.outcomes)
       target.outcomes[outcome as keyof SummaryRow['outcomes']] += Number(n);
     target.transactions += Number(n);
   }
   const histograms = new Map<string, Map<string, Array<[bucket: number, count: number]>>>();
-  for (const { key, verb, latency_bucket, n } of await buckets.execute()) {
+  for (const { key, verb, latency_bucket, n } of bucketCounts) {
     const byVerb = histograms.get(String(key)) ?? new Map();
     histograms.set(String(key), byVerb);
-    const name = verb ?? 'greeting';
+    const name = verb === null || verb === '' ? 'greeting' : verb;
     const list = byVerb.get(name) ?? [];
     byVerb.set(name, list);
     list.push([Number(latency_bucket), Number(n)]);
@@ -134,6 +119,7 @@ export async function summarize(
 }
 
 function percentiles(list: Array<[bucket: number, count: number]>): CommandLatency {
+  // The same bucket may come from the rollup and from an edge of the window.
   list.sort((a, b) => a[0] - b[0]);
   const count = list.reduce((sum, [, n]) => sum + n, 0);
   const at = (q: number) => {

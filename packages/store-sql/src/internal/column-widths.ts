@@ -34,6 +34,13 @@ export const COLUMN_WIDTHS: Readonly<Record<string, number>> = {
   cert_valid_from: 32,
   cert_valid_to: 32,
   cert_fingerprint: 128,
+  dimension: 16,
+  group_key: 255,
+  // message_captures: MEDIUMTEXT / LONGTEXT on MySQL. A captured message is
+  // written in a statement of its own, which MySQL's max_allowed_packet
+  // (16 MiB by default) must hold: keep the relay's capture limit below it.
+  headers: 4_000_000,
+  content: 64 * 1024 * 1024,
 };
 
 /** Characters kept of a TEXT column (4 bytes each in utf8mb4: under MySQL's 65535-byte TEXT). */

@@ -10,12 +10,16 @@ import type {
 import { latencyBucket } from '../latency-bucket';
 import type {
   ExchangesTable,
+  MessageCapturesTable,
   RecipientsTable,
+  RollupLatencyTable,
+  RollupOutcomesTable,
   SessionsTable,
   TlsResultsTable,
   TransactionsTable,
 } from '../schema';
 import { domainOf, domainOfHost, hostFromGreeting, senderOfMailLine } from './address';
+import { RollupCounts } from './rollup-counts';
 import type { SessionMemo } from './session-memo';
 
 type Insert<T> = {
@@ -29,6 +33,12 @@ export interface BatchRows {
   recipients: RecipientsTable[];
   exchanges: Omit<Insert<ExchangesTable>, 'id'>[];
   tlsResults: Omit<Insert<TlsResultsTable>, 'id'>[];
+  /** Per-minute counts the batch adds to `rollup_latency`. */
+  latency: RollupLatencyTable[];
+  /** Per-minute counts the batch adds to `rollup_outcomes`. */
+  outcomes: RollupOutcomesTable[];
+  /** Captured messages (only where the privacy level left one on the event). */
+  captures: MessageCapturesTable[];
 }
 
 const EMPTY_SESSION: Omit<SessionsTable, 'node_id' | 'session_id'> = {
@@ -79,7 +89,11 @@ export function eventRows(events: readonly WarpEvent[], memo: SessionMemo): Batc
     recipients: [],
     exchanges: [],
     tlsResults: [],
+    latency: [],
+    outcomes: [],
+    captures: [],
   };
+  const rollups = new RollupCounts();
   const patch = (node_id: string, session_id: string, fields: Partial<SessionsTable>) => {
     const key = `${node_id}\u0000${session_id}`;
     const row = rows.sessions.get(key) ?? { node_id, session_id, ...EMPTY_SESSION };
@@ -92,7 +106,7 @@ export function eventRows(events: readonly WarpEvent[], memo: SessionMemo): Batc
         memo.open(event.nodeId, event.sessionId, event.egress.address);
         break;
       case 'reply.received':
-        exchange(event, memo, rows, patch);
+        exchange(event, memo, rows, rollups, patch);
         break;
       case 'tls.upgraded':
       case 'tls.failed':
@@ -107,7 +121,7 @@ export function eventRows(events: readonly WarpEvent[], memo: SessionMemo): Batc
         }
         break;
       case 'transaction.completed':
-        transaction(event, memo, rows);
+        transaction(event, memo, rows, rollups);
         break;
       case 'session.closed':
         patch(event.nodeId, event.sessionId, closed(event));
@@ -118,6 +132,8 @@ export function eventRows(events: readonly WarpEvent[], memo: SessionMemo): Batc
         break;
     }
   }
+  rows.latency = rollups.latencyRows();
+  rows.outcomes = rollups.outcomeRows();
   return rows;
 }
 
@@ -155,6 +171,7 @@ function exchange(
   event: ReplyReceivedEvent,
   memo: SessionMemo,
   rows: BatchRows,
+  rollups: RollupCounts,
   patch: (node: string, session: string, fields: Partial<SessionsTable>) => void,
 ): void {
   const state = memo.get(event.nodeId, event.sessionId);
@@ -172,10 +189,12 @@ function exchange(
   } else if (command.verb === 'RSET') {
     state.senderDomain = null;
   }
+  const atUs = microsOf(event.at);
+  const bucket = latencyBucket(event.latencyMs);
   rows.exchanges.push({
     node_id: event.nodeId,
     session_id: event.sessionId,
-    at_us: microsOf(event.at),
+    at_us: atUs,
     mono_ms: event.monotonicMs,
     txn_no: event.transaction,
     verb: command?.verb ?? null,
@@ -185,18 +204,29 @@ function exchange(
     reply_enhanced: event.reply.enhanced ?? null,
     reply_text: event.reply.text,
     latency_ms: event.latencyMs,
-    latency_bucket: latencyBucket(event.latencyMs),
+    latency_bucket: bucket,
     dest_domain: state.destDomain,
     mx_host: state.mxHost,
     egress_address: state.egressAddress,
     sender_domain: state.senderDomain,
   });
+  rollups.exchange(event.nodeId, atUs, command?.verb ?? '', bucket, [
+    state.destDomain,
+    state.mxHost,
+    state.egressAddress,
+    state.senderDomain,
+  ]);
 }
 
-function transaction(event: TransactionCompletedEvent, memo: SessionMemo, rows: BatchRows): void {
+function transaction(
+  event: TransactionCompletedEvent,
+  memo: SessionMemo,
+  rows: BatchRows,
+  rollups: RollupCounts,
+): void {
   const state = memo.get(event.nodeId, event.sessionId);
   const key = { node_id: event.nodeId, session_id: event.sessionId, txn_no: event.transaction };
-  rows.transactions.push({
+  const row: TransactionsTable = {
     ...key,
     completed_us: microsOf(event.at),
     sender: event.sender,
@@ -213,7 +243,27 @@ function transaction(event: TransactionCompletedEvent, memo: SessionMemo, rows: 
     dest_domain: state.destDomain,
     mx_host: state.mxHost,
     egress_address: state.egressAddress,
-  });
+  };
+  rows.transactions.push(row);
+  rollups.outcome(row.node_id, row.completed_us, row.outcome, [
+    row.dest_domain,
+    row.mx_host,
+    row.egress_address,
+    row.sender_domain,
+  ]);
+  const message = event.message;
+  if (message !== undefined) {
+    const headers = message.headers ?? [];
+    rows.captures.push({
+      ...key,
+      headers:
+        headers.length === 0
+          ? null
+          : JSON.stringify(headers.map((h) => ({ name: h.name, value: h.value }))),
+      content: message.content ?? null,
+      content_truncated: flag(message.contentTruncated === true),
+    });
+  }
   event.recipients.forEach((recipient, position) => {
     rows.recipients.push({
       ...key,

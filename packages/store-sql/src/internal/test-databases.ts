@@ -3,9 +3,10 @@
  * uses the drivers, which are dev dependencies here).
  */
 import Database from 'better-sqlite3';
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { Kysely, MysqlDialect } from 'kysely';
 import { createPool, type PoolOptions } from 'mysql2';
 import type { StoreDatabase } from '../schema';
+import { createSqliteStore } from '../sqlite-store';
 
 /** Open (or create) a SQLite store file in WAL mode. */
 export function openSqlite(path: string): Kysely<StoreDatabase> {
@@ -13,7 +14,7 @@ export function openSqlite(path: string): Kysely<StoreDatabase> {
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database }) });
+  return createSqliteStore(database);
 }
 
 /** Connection options of the local MariaDB. */
