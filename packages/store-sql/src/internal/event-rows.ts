@@ -19,6 +19,7 @@ import type {
   TransactionsTable,
 } from '../schema';
 import { domainOf, domainOfHost, hostFromGreeting, senderOfMailLine } from './address';
+import { microsOf } from './iso-micros';
 import { RollupCounts } from './rollup-counts';
 import type { SessionMemo } from './session-memo';
 
@@ -68,11 +69,6 @@ const EMPTY_SESSION: Omit<SessionsTable, 'node_id' | 'session_id'> = {
   tls_handshake_ms: null,
   transactions: null,
 };
-
-/** Microseconds since the epoch of an ISO instant. */
-export function microsOf(iso: string): number {
-  return Date.parse(iso) * 1000;
-}
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -210,12 +206,7 @@ function exchange(
     egress_address: state.egressAddress,
     sender_domain: state.senderDomain,
   });
-  rollups.exchange(event.nodeId, atUs, command?.verb ?? '', bucket, [
-    state.destDomain,
-    state.mxHost,
-    state.egressAddress,
-    state.senderDomain,
-  ]);
+  rollups.exchange(event.nodeId, atUs, command?.verb ?? '', bucket, state);
 }
 
 function transaction(
@@ -245,12 +236,12 @@ function transaction(
     egress_address: state.egressAddress,
   };
   rows.transactions.push(row);
-  rollups.outcome(row.node_id, row.completed_us, row.outcome, [
-    row.dest_domain,
-    row.mx_host,
-    row.egress_address,
-    row.sender_domain,
-  ]);
+  rollups.outcome(row.node_id, row.completed_us, row.outcome, {
+    destDomain: row.dest_domain,
+    mxHost: row.mx_host,
+    egressAddress: row.egress_address,
+    senderDomain: row.sender_domain,
+  });
   const message = event.message;
   if (message !== undefined) {
     const headers = message.headers ?? [];

@@ -5,6 +5,14 @@ import { MINUTE_US, ROLLUP_DIMENSIONS } from './rollup-migration';
 /** The group keys of a row in each summary dimension (`dest_domain`, `mx_host`, `egress_address`, `sender_domain`). */
 export type GroupKeys = readonly [string | null, string | null, string | null, string | null];
 
+/** Where a row's group keys come from: a session's state (see `SessionMemo`) or a transaction. */
+export interface GroupSource {
+  readonly destDomain: string | null;
+  readonly mxHost: string | null;
+  readonly egressAddress: string | null;
+  readonly senderDomain: string | null;
+}
+
 interface Tally {
   nodeId: string;
   minute: number;
@@ -35,13 +43,12 @@ export class RollupCounts {
   readonly #outcomes = new Map<string, Tally>();
 
   /** Count one exchange (`verb` `''` for the greeting). */
-  exchange(nodeId: string, atUs: number, verb: string, bucket: number, keys: GroupKeys): void {
-    const minute = minuteOf(atUs);
-    tally(this.#latency, nodeId, minute, keys, verb, bucket);
+  exchange(nodeId: string, atUs: number, verb: string, bucket: number, keys: GroupSource): void {
+    tally(this.#latency, nodeId, minuteOf(atUs), keys, verb, bucket);
   }
 
   /** Count one transaction. */
-  outcome(nodeId: string, completedUs: number, outcome: string, keys: GroupKeys): void {
+  outcome(nodeId: string, completedUs: number, outcome: string, keys: GroupSource): void {
     tally(this.#outcomes, nodeId, minuteOf(completedUs), keys, outcome, 0);
   }
 
@@ -75,14 +82,19 @@ function tally(
   map: Map<string, Tally>,
   nodeId: string,
   minute: number,
-  keys: GroupKeys,
+  source: GroupSource,
   what: string,
   bucket: number,
 ): void {
-  const id = `${nodeId}\u0000${minute}\u0000${what}\u0000${bucket}\u0000${keys[0]}\u0000${keys[1]}\u0000${keys[2]}\u0000${keys[3]}`;
+  const { destDomain, mxHost, egressAddress, senderDomain } = source;
+  const id = `${nodeId}\u0000${minute}\u0000${what}\u0000${bucket}\u0000${destDomain}\u0000${mxHost}\u0000${egressAddress}\u0000${senderDomain}`;
   const found = map.get(id);
   if (found) found.n++;
-  else map.set(id, { nodeId, minute, keys, what, bucket, n: 1 });
+  else {
+    // A snapshot: the session's state changes after this row (sender domain, MX).
+    const keys: GroupKeys = [destDomain, mxHost, egressAddress, senderDomain];
+    map.set(id, { nodeId, minute, keys, what, bucket, n: 1 });
+  }
 }
 
 function spread<T extends { n: number }>(
