@@ -24,6 +24,8 @@ export type { RetentionOptions, RetentionResult } from './retention';
 export { purgeOlderThan } from './retention';
 export type {
   ExchangesTable,
+  GoWarpCommunicationsView,
+  GoWarpConnectionsView,
   MessageCapturesTable,
   RecipientsTable,
   RollupDimension,

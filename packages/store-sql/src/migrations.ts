@@ -3,6 +3,7 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import { captureTables } from './internal/capture-migration';
 import { autoId, host, id, ip, short, withCharset } from './internal/ddl';
 import { flavorOf } from './internal/flavor';
+import { goWarpViews } from './internal/go-warp-views';
 import { rollupTables } from './internal/rollup-migration';
 
 async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
@@ -189,6 +190,7 @@ export const STORE_MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_initial': { up: createInitialSchema },
   '0002_summary_rollups': { up: rollupTables },
   '0003_message_captures': { up: captureTables },
+  '0004_go_warp_views': { up: goWarpViews },
 };
 
 /**

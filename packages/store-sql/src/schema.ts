@@ -180,6 +180,27 @@ export interface MessageCapturesTable {
   content_truncated: number;
 }
 
+/** View `go_warp_connections`: a session as Go WARP's `connections` table had it. */
+export interface GoWarpConnectionsView {
+  id: string;
+  mail_from: string | null;
+  mail_to: string | null;
+  /** UTC: a `Date` on MySQL, `YYYY-MM-DD HH:MM:SS.SSS` text on SQLite. */
+  occurred_at: Date | string;
+  elapsed_seconds: number | null;
+  node_id: string;
+}
+
+/** View `go_warp_communications`: a command (`->`) or reply (`<-`) as Go WARP's `communications` table had it. */
+export interface GoWarpCommunicationsView {
+  id: string;
+  connection_id: string;
+  direction: '->' | '<-';
+  data: string;
+  occurred_at: Date | string;
+  node_id: string;
+}
+
 /** The whole store, for `Kysely<StoreDatabase>`. */
 export interface StoreDatabase {
   sessions: SessionsTable;
@@ -191,4 +212,6 @@ export interface StoreDatabase {
   rollup_latency: RollupLatencyTable;
   rollup_outcomes: RollupOutcomesTable;
   message_captures: MessageCapturesTable;
+  go_warp_connections: GoWarpConnectionsView;
+  go_warp_communications: GoWarpCommunicationsView;
 }

@@ -357,6 +357,53 @@ describe.each([
     expect(await providerSummary(db, { by: 'mx' })).not.toEqual([]);
   });
 
+  it('shows sessions and exchanges in the Go WARP shape (connections, communications)', async () => {
+    const writer = new BatchWriter(db, { nodeId: 'node-g' });
+    writer.start();
+    writer.add(
+      sessionEvents({
+        nodeId: 'node-g',
+        sessionId: 'go-1',
+        startMs: T0 + 70,
+        sender: 'alice@example.org',
+        recipients: ['bob@example.net', 'carol@example.net'],
+      }),
+    );
+    await writer.close();
+    const [connection] = await db
+      .selectFrom('go_warp_connections')
+      .selectAll()
+      .where('id', '=', 'go-1')
+      .execute();
+    expect(connection).toMatchObject({
+      id: 'go-1',
+      mail_from: 'alice@example.org',
+      mail_to: 'bob@example.net',
+      elapsed_seconds: 0,
+      node_id: 'node-g',
+    });
+    // The close time, UTC, to the millisecond.
+    const [session] = await findSessions(db, { nodeId: 'node-g' });
+    const at = connection?.occurred_at;
+    const iso = at instanceof Date ? at.toISOString() : `${String(at).replace(' ', 'T')}Z`;
+    expect(iso).toBe(new Date(Number(session?.closed_us) / 1000).toISOString());
+    const rows = await db
+      .selectFrom('go_warp_communications')
+      .select(['direction', 'data'])
+      .where('connection_id', '=', 'go-1')
+      .orderBy('occurred_at')
+      .orderBy('direction', 'desc')
+      .execute();
+    expect(rows.slice(0, 3)).toEqual([
+      { direction: '<-', data: '220 mx1.example.net ESMTP ready' },
+      { direction: '->', data: 'EHLO relay.example.org' },
+      { direction: '<-', data: '250 mx1.example.net\nPIPELINING\nSTARTTLS' },
+    ]);
+    // 10 exchanges: the greeting has a reply only.
+    expect(rows.filter((r) => r.direction === '->')).toHaveLength(9);
+    expect(rows).toHaveLength(19);
+  });
+
   it('purges what is older than the cutoff, in rounds', async () => {
     const writer = new BatchWriter(db, { nodeId: 'node-c' });
     writer.start();
