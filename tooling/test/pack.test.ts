@@ -66,6 +66,18 @@ describe('published packages', () => {
     expect(publishable.length).toBeGreaterThan(0);
   });
 
+  it('runs a plugin in a worker thread from the packed @warp/hooks (its worker entry is packed)', () => {
+    const fixture = join(repoRoot, 'packages/hooks/src/__fixtures__/worker-recorder.mjs');
+    const log = join(scratch, 'worker-events.log');
+    const script = `
+      import { loadPlugin } from '@warp/hooks';
+      const plugin = await loadPlugin({ use: ${JSON.stringify(fixture)}, options: { path: ${JSON.stringify(log)} }, worker: true });
+      await plugin.init({ nodeId: 'packed', report: () => {} });
+      await plugin.close();`;
+    run(process.execPath, ['--input-type=module', '-e', script], scratch);
+    expect(readFileSync(log, 'utf8')).toBe('init packed thread=true\nclose\n');
+  });
+
   for (const pkg of publishable) {
     describe(pkg.manifest.name, () => {
       it('declares what npm needs: exports (types first), files, sideEffects, license, public access', () => {

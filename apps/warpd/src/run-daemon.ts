@@ -109,6 +109,7 @@ export async function startDaemon(
   const plugins = await loadPlugins(config.plugins ?? DEFAULT_PLUGINS, {
     baseDir: options.configPath ? dirname(options.configPath) : process.cwd(),
     importModule: (specifier) => import(specifier),
+    resolveModule: (specifier) => import.meta.resolve(specifier),
   });
   const bus = createHookBus({ nodeId, plugins });
   await bus.init();

@@ -9,6 +9,12 @@ export interface PluginEntry {
   use: string;
   /** Options for the plugin's factory (the plugin validates them). */
   options?: unknown;
+  /**
+   * Run the plugin in its own worker thread (observers such as stores and
+   * notifiers; not plugins with deciders). Its work then uses another core
+   * than the relay's.
+   */
+  worker?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Plugin } from './plugin';
 import { validatePlugin } from './validate-plugin';
 import { isWarpError, WarpError } from './warp-error';
+import { startPluginWorker } from './worker-plugin';
 
 /** A plugin entry of warpd's configuration. */
 export interface PluginSpec {
@@ -10,6 +11,12 @@ export interface PluginSpec {
   readonly use: string;
   /** Options handed to the plugin's factory, which validates them. */
   readonly options?: unknown;
+  /**
+   * Run the plugin in its own worker thread (observers only: a plugin with
+   * deciders is refused). Its work, a database writer's say, then uses
+   * another core instead of the relay's; events cross by structured clone.
+   */
+  readonly worker?: boolean;
 }
 
 /** Options of {@link loadPlugin}. */
@@ -21,6 +28,11 @@ export interface LoadPluginOptions {
    * so package names resolve from the host's `node_modules`.
    */
   readonly importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * Resolves a package name to a module URL, for plugins run in a worker.
+   * Pass `(s) => import.meta.resolve(s)` from the host, as for `importModule`.
+   */
+  readonly resolveModule?: (specifier: string) => string;
 }
 
 function isPath(use: string): boolean {
@@ -49,6 +61,12 @@ export async function loadPlugin(
     isPath(use) && !use.startsWith('file:')
       ? pathToFileURL(resolve(options.baseDir ?? process.cwd(), use)).href
       : use;
+  if (spec.worker) {
+    const url = specifier.startsWith('file:')
+      ? specifier
+      : (options.resolveModule ?? ((s: string) => import.meta.resolve(s)))(specifier);
+    return startPluginWorker({ use, moduleUrl: url, options: spec.options ?? {} });
+  }
   const importModule = options.importModule ?? ((s: string) => import(s));
   let module: unknown;
   try {
@@ -56,6 +74,12 @@ export async function loadPlugin(
   } catch (error) {
     throw loadFailed(use, `cannot be imported: ${(error as Error)?.message ?? error}`, error);
   }
+  return pluginFromModule(module, spec);
+}
+
+/** The plugin a module's default-exported factory makes from `spec.options`, validated. */
+export function pluginFromModule(module: unknown, spec: PluginSpec): Plugin {
+  const { use } = spec;
   const factory = (module as { default?: unknown } | null)?.default;
   if (typeof factory !== 'function') {
     throw loadFailed(use, 'has no default export made with definePlugin(factory)');
@@ -80,7 +104,7 @@ export async function loadPlugins(
   return plugins;
 }
 
-function loadFailed(use: string, detail: string, cause?: unknown): WarpError {
+export function loadFailed(use: string, detail: string, cause?: unknown): WarpError {
   return new WarpError(
     'WARP_ERR_HOOKS_LOAD_FAILED',
     `[warp] [hooks] plugin "${use}" ${detail}: check the name or path in the configuration and that the package is installed`,

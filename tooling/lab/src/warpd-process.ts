@@ -24,7 +24,13 @@ export const WARPD_BUNDLE = join(WARPD_DIR, 'dist/warpd-lab.js');
  * loads the same code: `{ use: SQLITE_PLUGIN_BUNDLE, options: { path } }`.
  */
 export const SQLITE_PLUGIN_BUNDLE = join(WARPD_DIR, 'dist/plugin-sqlite-lab.js');
-const BUNDLES = { 'warpd-lab': WARPD_BUNDLE, 'plugin-sqlite-lab': SQLITE_PLUGIN_BUNDLE };
+/** The entry of plugin worker threads, where the bundled @warp/hooks looks for it. */
+const PLUGIN_WORKER_BUNDLE = join(WARPD_DIR, 'dist/plugin-worker.js');
+const BUNDLES = {
+  'warpd-lab': WARPD_BUNDLE,
+  'plugin-sqlite-lab': SQLITE_PLUGIN_BUNDLE,
+  'plugin-worker': PLUGIN_WORKER_BUNDLE,
+};
 
 function newest(dir: string): number {
   return Math.max(
@@ -72,6 +78,7 @@ export async function buildWarpd(): Promise<string> {
     entry: {
       'warpd-lab': join(WARPD_DIR, 'src/cli.ts'),
       'plugin-sqlite-lab': join(REPO, 'packages/plugin-sqlite/src/index.ts'),
+      'plugin-worker': join(REPO, 'packages/hooks/src/internal/plugin-worker.ts'),
     },
     outDir: aside,
     format: ['esm'],

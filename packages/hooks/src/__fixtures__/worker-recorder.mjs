@@ -1,0 +1,34 @@
+// A plugin for the worker tests: appends each event's type and session to a
+// file, and misbehaves on request (options decide how).
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+
+let context;
+
+export default (options) => ({
+  name: options.name ?? 'recorder',
+  apiVersion: 1,
+  ...(options.events ? { events: options.events } : {}),
+  init(given) {
+    context = given;
+    appendFileSync(options.path, `init ${context.nodeId} thread=${threadId > 0}\n`);
+  },
+  close() {
+    appendFileSync(options.path, 'close\n');
+  },
+  hooks: {
+    onEvents(events) {
+      if (options.report) context.report(new Error(options.report));
+      for (const event of events) {
+        // Dies once (a marker file remembers), on the first event of this type.
+        if (event.type === options.exitOn && !existsSync(`${options.path}.exited`)) {
+          writeFileSync(`${options.path}.exited`, '');
+          process.exit(3);
+        }
+        if (event.type === options.throwOn) throw new Error(`cannot take ${event.type}`);
+        appendFileSync(options.path, `${event.type} ${event.sessionId ?? ''}\n`);
+      }
+    },
+    ...(options.decides ? { beforeMail: () => ({ action: 'allow' }) } : {}),
+  },
+});

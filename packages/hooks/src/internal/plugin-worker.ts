@@ -1,0 +1,74 @@
+// The entry of a plugin's worker thread (see worker-plugin.ts): loads the
+// plugin module, then answers the main thread's requests one at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import { pluginFromModule } from '../load-plugin';
+import type { Plugin } from '../plugin';
+import { type FromWorker, serializeError, type ToWorker } from './plugin-worker-protocol';
+
+const DECIDERS = ['selectEgress', 'beforeMail', 'beforeRcpt', 'beforeRelay'] as const;
+
+const port = parentPort as NonNullable<typeof parentPort>;
+const { moduleUrl, options, use } = workerData as {
+  moduleUrl: string;
+  options: unknown;
+  use: string;
+};
+const post = (message: FromWorker) => port.postMessage(message);
+
+async function load(): Promise<Plugin | undefined> {
+  try {
+    return pluginFromModule(await import(moduleUrl), { use, options });
+  } catch (error) {
+    post({ type: 'load-failed', error: serializeError(error) });
+    port.close();
+    return undefined;
+  }
+}
+
+async function handle(plugin: Plugin, message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'init':
+      await plugin.init?.({
+        nodeId: message.nodeId,
+        report: (error) => post({ type: 'report', error: serializeError(error) }),
+      });
+      return;
+    case 'events': {
+      const { onEvent, onEvents } = plugin.hooks;
+      if (onEvents) {
+        await onEvents(message.events);
+        return;
+      }
+      for (const event of message.events) {
+        try {
+          await onEvent?.(event);
+        } catch (error) {
+          post({ type: 'report', error: serializeError(error) });
+        }
+      }
+      return;
+    }
+    case 'close':
+      await plugin.close?.();
+      return;
+  }
+}
+
+const plugin = await load();
+if (plugin) {
+  post({
+    type: 'loaded',
+    name: plugin.name,
+    events: plugin.events ? [...plugin.events] : null,
+    deciders: DECIDERS.filter((hook) => typeof plugin.hooks[hook] === 'function'),
+  });
+  port.on('message', (message: ToWorker) => {
+    handle(plugin, message).then(
+      () => {
+        post({ type: 'done' });
+        if (message.type === 'close') port.close();
+      },
+      (error: unknown) => post({ type: 'failed', error: serializeError(error) }),
+    );
+  });
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { WarpEvent } from './events';
+import { createHookBus } from './hook-bus';
+import { loadPlugin } from './load-plugin';
+import type { Plugin } from './plugin';
+import { sampleSession } from './testing/sample-events';
+
+const fixture = new URL('./__fixtures__/worker-recorder.mjs', import.meta.url).href;
+
+function setup(options: Record<string, unknown> = {}) {
+  const path = join(mkdtempSync(join(tmpdir(), 'warp-worker-')), 'events.log');
+  const notices: WarpEvent[] = [];
+  const watcher: Plugin = {
+    name: 'watcher',
+    apiVersion: 1,
+    events: ['plugin.failed', 'plugin.slow', 'events.dropped'],
+    hooks: { onEvent: (event) => void notices.push(event) },
+  };
+  const load = () => loadPlugin({ use: fixture, options: { path, ...options }, worker: true });
+  const lines = () => readFileSync(path, 'utf8').trim().split('\n');
+  return { path, notices, watcher, load, lines };
+}
+
+async function run(plugin: Plugin, watcher: Plugin, events = sampleSession()) {
+  const bus = createHookBus({ nodeId: 'node-7', plugins: [plugin, watcher] });
+  await bus.init();
+  for (const event of events) bus.emit(event);
+  await bus.close();
+  return events;
+}
+
+describe('a plugin in a worker thread', () => {
+  it('gets every event in order in its own thread, after init and before close', async () => {
+    const { load, watcher, lines } = setup();
+    const plugin = await load();
+    expect(plugin.name).toBe('recorder');
+    const events = await run(plugin, watcher);
+    expect(lines()).toEqual([
+      'init node-7 thread=true',
+      ...events.map((e) => `${e.type} ${'sessionId' in e ? e.sessionId : ''}`),
+      'close',
+    ]);
+  });
+
+  it('keeps its event filter', async () => {
+    const { load, watcher, lines } = setup({ events: ['session.closed'] });
+    await run(await load(), watcher);
+    expect(lines()).toEqual(['init node-7 thread=true', 'session.closed s-1', 'close']);
+  });
+
+  it('turns a failing batch and a report into plugin.failed notices naming it', async () => {
+    const { load, watcher, notices } = setup({ throwOn: 'session.closed', report: 'no disk' });
+    await run(await load(), watcher);
+    const failed = notices.filter((e) => e.type === 'plugin.failed');
+    expect(
+      failed.map((e) => e.type === 'plugin.failed' && [e.plugin, e.hook, e.error.message]),
+    ).toEqual([
+      ['recorder', 'report', 'no disk'],
+      ['recorder', 'onEvents', 'cannot take session.closed'],
+    ]);
+  });
+
+  it('starts a new worker when one dies and hands it the batch again (at least once)', async () => {
+    const { load, watcher, notices, lines } = setup({ exitOn: 'reply.received' });
+    const events = await run(await load(), watcher);
+    const delivered = lines().filter((l) => !l.startsWith('init') && l !== 'close');
+    // It had written the batch's first event before dying: at least once.
+    expect(delivered).toEqual([
+      'session.opened s-1',
+      ...events.map((e) => `${e.type} ${'sessionId' in e ? e.sessionId : ''}`),
+    ]);
+    expect(lines().filter((l) => l.startsWith('init'))).toHaveLength(2);
+    const failed = notices.filter((e) => e.type === 'plugin.failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ error: { code: 'WARP_ERR_HOOKS_WORKER_EXITED' } });
+    expect(JSON.stringify(failed[0])).toContain('exit code 3');
+  });
+
+  it('refuses a plugin with deciders, naming them', async () => {
+    const { load } = setup({ decides: true });
+    await expect(load()).rejects.toMatchObject({
+      code: 'WARP_ERR_HOOKS_LOAD_FAILED',
+      message: expect.stringContaining('implements beforeMail'),
+    });
+  });
+
+  it('reports a module that cannot be loaded in the worker', async () => {
+    await expect(
+      loadPlugin({
+        use: new URL('./__fixtures__/missing.mjs', import.meta.url).href,
+        worker: true,
+      }),
+    ).rejects.toThrow(/missing\.mjs/);
+  });
+});
