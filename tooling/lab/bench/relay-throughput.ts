@@ -11,7 +11,8 @@
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
 // WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, haproxy,
 // warpd-sqlite) runs only those ways and skips the idle-session and 50 MB
-// parts: for quick iterations.
+// parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
+// warpd-sqlite in a worker thread ("worker": true in its plugin entry).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -170,7 +171,12 @@ async function main(): Promise<void> {
   const database = join(dir, 'warp.sqlite');
   const storePlugins = DEFAULT_PLUGINS.map((entry) =>
     entry.use === '@warp/plugin-sqlite'
-      ? { use: SQLITE_PLUGIN_BUNDLE, options: { ...(entry.options as object), path: database } }
+      ? {
+          ...entry,
+          use: SQLITE_PLUGIN_BUNDLE,
+          options: { ...(entry.options as object), path: database },
+          ...(process.env.WARP_BENCH_STORE_WORKER === '1' ? { worker: true } : {}),
+        }
       : entry,
   );
   const warpdSqlite = start(process.execPath, [
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
       ((results['warpd-sqlite'][i] ?? 0) / off).toFixed(2),
     );
     console.log(
-      `  storage on/off: warpd-sqlite/warpd = ${(median(results['warpd-sqlite']) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
+      `  storage on/off${process.env.WARP_BENCH_STORE_WORKER === '1' ? ' (store in a worker thread)' : ''}: warpd-sqlite/warpd = ${(median(results['warpd-sqlite']) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
     );
   }
   console.log(`load average after the rounds: ${load()}`);
