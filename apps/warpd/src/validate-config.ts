@@ -1,4 +1,4 @@
-import typia from 'typia';
+import type * as Typia from 'typia';
 import type { WarpdConfig } from './warpd-config';
 
 /** One problem found in a configuration. */
@@ -16,7 +16,12 @@ export type ConfigValidation =
   | { ok: true; config: WarpdConfig }
   | { ok: false; issues: ConfigIssue[] };
 
-const validateEquals: (input: unknown) => typia.IValidation<WarpdConfig> =
+// `typia` is a compile-time name only: the typia transform replaces the call
+// with generated code that imports typia's small internal helpers. A value
+// import (`import typia from 'typia'`) would stay in the build as a bare
+// `import "typia"` and load all of typia at startup (~3 MiB RSS) for nothing.
+declare const typia: typeof Typia.default;
+const validateEquals: (input: unknown) => Typia.IValidation<WarpdConfig> =
   typia.createValidateEquals<WarpdConfig>();
 
 /**
