@@ -1,0 +1,92 @@
+// What the lab's bench scripts share: ports, /proc figures of a process,
+// smtp-source runs. relay-throughput.ts still has its own copies (it was
+// written first); new scripts import these.
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { run } from '../src/run-command';
+
+/** A loopback port nothing listens on right now (other benches may run at the same time). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts on 127.0.0.1:`port` (10 s at most). */
+export async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}
+
+/** A kB field of /proc/<pid>/status (`VmRSS`, `VmHWM`) in MiB. */
+export function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+/** User + system CPU time of a process so far, in ms. */
+export function cpuTimeMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** smtp-source: `count` 4 KiB messages over `parallel` sessions, one connection each; resolves with msg/s. */
+export async function smtpSource(port: number, parallel: number, count: number): Promise<number> {
+  const started = performance.now();
+  const envelope = ['-f', 'bench@example.org', '-t', 'sink@example.net'];
+  const load = ['-s', String(parallel), '-l', '4096', '-m', String(count)];
+  await run('smtp-source', [...load, ...envelope, `127.0.0.1:${port}`], { timeoutMs: 600_000 });
+  return (count * 1000) / (performance.now() - started);
+}
+
+/** One message of about `bytes` (998-octet lines) through 127.0.0.1:`port`, EHLO to QUIT, with backpressure. */
+export async function sendMessage(port: number, bytes: number): Promise<void> {
+  const socket = connect({ host: '127.0.0.1', port });
+  let replies = '';
+  const reply = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (pattern.test(replies)) resolve();
+        else
+          socket.once('data', (chunk: Buffer) => {
+            replies += chunk.toString();
+            check();
+          });
+      };
+      check();
+    });
+  await reply(/^220 /m);
+  socket.write('EHLO bench.example.org\r\n');
+  await reply(/^250 /m);
+  socket.write('MAIL FROM:<bench@example.org>\r\nRCPT TO:<sink@example.net>\r\nDATA\r\n');
+  await reply(/^354 /m);
+  const block = Buffer.concat(Array(64).fill(Buffer.from(`${'y'.repeat(998)}\r\n`)));
+  for (let sent = 0; sent < bytes; sent += block.length) {
+    if (!socket.write(block)) await new Promise((r) => socket.once('drain', r));
+  }
+  replies = '';
+  socket.write('.\r\nQUIT\r\n');
+  await reply(/^221 /m);
+  socket.destroy();
+}
+
+/** The median (upper middle for an even count). */
+export const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
