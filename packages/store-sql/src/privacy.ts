@@ -69,19 +69,19 @@ export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter
   const allowed = new Set((options.headerAllowlist ?? ['Message-ID']).map((h) => h.toLowerCase()));
   const text = (value: string) => rewriteAddressesIn(value, rewrite);
   const signature = settingsSignature(capture, mode, options.hashKey, allowed);
+  // Literal objects, no spread of a common base: an object spread into a
+  // literal with more fields is V8's slow path (measured: it made the writer's
+  // row building four times slower), and this runs for every event.
   const filter = (event: WarpEvent): WarpEvent => {
-    const base = {
-      type: event.type,
-      nodeId: event.nodeId,
-      at: event.at,
-      monotonicMs: event.monotonicMs,
-    };
+    const { nodeId, at, monotonicMs } = event;
     switch (event.type) {
       case 'session.opened': {
         const { sessionId, client, destination, egress } = event;
         return {
-          ...base,
           type: event.type,
+          nodeId,
+          at,
+          monotonicMs,
           sessionId,
           client: { ...client },
           destination: { ...destination },
@@ -102,8 +102,10 @@ export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter
           fingerprint256: c.fingerprint256,
         };
         return {
-          ...base,
           type: event.type,
+          nodeId,
+          at,
+          monotonicMs,
           sessionId,
           protocol,
           cipher,
@@ -116,8 +118,10 @@ export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter
       case 'tls.failed': {
         const { sessionId, stage, reason, errorCode, continuedInPlaintext } = event;
         return {
-          ...base,
           type: event.type,
+          nodeId,
+          at,
+          monotonicMs,
           sessionId,
           stage,
           reason,
@@ -130,8 +134,10 @@ export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter
       case 'session.closed': {
         const { sessionId, reason, error, bytes, durations, transactions } = event;
         return {
-          ...base,
           type: event.type,
+          nodeId,
+          at,
+          monotonicMs,
           sessionId,
           reason,
           error: error && { code: error.code, message: text(error.message) },
@@ -180,14 +186,6 @@ function settingsSignature(
   return JSON.stringify([capture, mode, key, [...allowed].sort()]);
 }
 
-/** The fields every session event carries, copied. */
-function sessionBase<
-  T extends { type: string; nodeId: string; at: string; monotonicMs: number; sessionId: string },
->(event: T): Pick<T, 'type' | 'nodeId' | 'at' | 'monotonicMs' | 'sessionId'> {
-  const { type, nodeId, at, monotonicMs, sessionId } = event;
-  return { type, nodeId, at, monotonicMs, sessionId };
-}
-
 function exchange(
   event: ReplyReceivedEvent,
   rewrite: AddressRewriter,
@@ -229,14 +227,23 @@ function transaction(
   rewrite: AddressRewriter,
   text: (value: string) => string,
 ): WarpEvent {
-  const reply = (r: { code: number; enhanced?: string; text: string }) => ({
-    code: r.code,
-    ...(r.enhanced === undefined ? {} : { enhanced: r.enhanced }),
-    text: text(r.text),
-  });
+  const reply = (r: { code: number; enhanced?: string; text: string }) => {
+    const copy: { code: number; enhanced?: string; text: string } = {
+      code: r.code,
+      text: text(r.text),
+    };
+    if (r.enhanced !== undefined) copy.enhanced = r.enhanced;
+    return copy;
+  };
   const message = capturedMessage(event.message, capture, allowed);
-  return {
-    ...sessionBase(event),
+  const filtered: {
+    -readonly [K in keyof TransactionCompletedEvent]: TransactionCompletedEvent[K];
+  } = {
+    type: event.type,
+    nodeId: event.nodeId,
+    at: event.at,
+    monotonicMs: event.monotonicMs,
+    sessionId: event.sessionId,
     transaction: event.transaction,
     sender: rewrite(event.sender),
     recipients: event.recipients.map((r) => ({
@@ -247,10 +254,11 @@ function transaction(
     outcome: event.outcome,
     finalReply: reply(event.finalReply),
     decidedBy: event.decidedBy,
-    ...(event.plugin === undefined ? {} : { plugin: event.plugin }),
     durationMs: event.durationMs,
-    ...(message === undefined ? {} : { message }),
   };
+  if (event.plugin !== undefined) filtered.plugin = event.plugin;
+  if (message !== undefined) filtered.message = message;
+  return filtered;
 }
 
 function capturedMessage(

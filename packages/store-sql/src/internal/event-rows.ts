@@ -42,33 +42,42 @@ export interface BatchRows {
   captures: MessageCapturesTable[];
 }
 
-const EMPTY_SESSION: Omit<SessionsTable, 'node_id' | 'session_id'> = {
-  opened_us: null,
-  closed_us: null,
-  client_address: null,
-  client_port: null,
-  destination_address: null,
-  destination_port: null,
-  egress_address: null,
-  egress_port: null,
-  mx_host: null,
-  dest_domain: null,
-  close_reason: null,
-  error_code: null,
-  error_message: null,
-  tls_protocol: null,
-  tls_cipher: null,
-  tls_verified: null,
-  bytes_from_client: null,
-  bytes_to_client: null,
-  bytes_from_server: null,
-  bytes_to_server: null,
-  total_ms: null,
-  connect_ms: null,
-  connect_to_354_ms: null,
-  tls_handshake_ms: null,
-  transactions: null,
-};
+/**
+ * A session row with every column: a literal, not a spread of a template
+ * (object spread into a literal with more fields is V8's slow path, and this
+ * runs for every session of every batch).
+ */
+function emptySession(node_id: string, session_id: string): SessionsTable {
+  return {
+    node_id,
+    session_id,
+    opened_us: null,
+    closed_us: null,
+    client_address: null,
+    client_port: null,
+    destination_address: null,
+    destination_port: null,
+    egress_address: null,
+    egress_port: null,
+    mx_host: null,
+    dest_domain: null,
+    close_reason: null,
+    error_code: null,
+    error_message: null,
+    tls_protocol: null,
+    tls_cipher: null,
+    tls_verified: null,
+    bytes_from_client: null,
+    bytes_to_client: null,
+    bytes_from_server: null,
+    bytes_to_server: null,
+    total_ms: null,
+    connect_ms: null,
+    connect_to_354_ms: null,
+    tls_handshake_ms: null,
+    transactions: null,
+  };
+}
 
 const flag = (value: boolean) => (value ? 1 : 0);
 
@@ -92,7 +101,7 @@ export function eventRows(events: readonly WarpEvent[], memo: SessionMemo): Batc
   const rollups = new RollupCounts();
   const patch = (node_id: string, session_id: string, fields: Partial<SessionsTable>) => {
     const key = `${node_id}\u0000${session_id}`;
-    const row = rows.sessions.get(key) ?? { node_id, session_id, ...EMPTY_SESSION };
+    const row = rows.sessions.get(key) ?? emptySession(node_id, session_id);
     rows.sessions.set(key, Object.assign(row, fields));
   };
   for (const event of events) {
@@ -216,9 +225,12 @@ function transaction(
   rollups: RollupCounts,
 ): void {
   const state = memo.get(event.nodeId, event.sessionId);
-  const key = { node_id: event.nodeId, session_id: event.sessionId, txn_no: event.transaction };
+  // Literal rows, no spreads (see emptySession).
+  const { nodeId: node_id, sessionId: session_id, transaction: txn_no } = event;
   const row: TransactionsTable = {
-    ...key,
+    node_id,
+    session_id,
+    txn_no,
     completed_us: microsOf(event.at),
     sender: event.sender,
     sender_domain: domainOf(event.sender),
@@ -246,7 +258,9 @@ function transaction(
   if (message !== undefined) {
     const headers = message.headers ?? [];
     rows.captures.push({
-      ...key,
+      node_id,
+      session_id,
+      txn_no,
       headers:
         headers.length === 0
           ? null
@@ -257,7 +271,9 @@ function transaction(
   }
   event.recipients.forEach((recipient, position) => {
     rows.recipients.push({
-      ...key,
+      node_id,
+      session_id,
+      txn_no,
       position,
       address: recipient.address,
       domain: domainOf(recipient.address),
@@ -270,11 +286,15 @@ function transaction(
 }
 
 function tlsResult(event: TlsUpgradedEvent | TlsFailedEvent): BatchRows['tlsResults'][number] {
-  const base = { node_id: event.nodeId, session_id: event.sessionId, at_us: microsOf(event.at) };
-  const none = { stage: null, reason: null, error_code: null, continued_plaintext: null };
+  // Literal rows, no spreads (see emptySession).
+  const node_id = event.nodeId;
+  const session_id = event.sessionId;
+  const at_us = microsOf(event.at);
   if (event.type === 'tls.failed') {
     return {
-      ...base,
+      node_id,
+      session_id,
+      at_us,
       ok: 0,
       stage: event.stage,
       reason: event.reason,
@@ -295,9 +315,14 @@ function tlsResult(event: TlsUpgradedEvent | TlsFailedEvent): BatchRows['tlsResu
   }
   const cert = event.certificate;
   return {
-    ...base,
-    ...none,
+    node_id,
+    session_id,
+    at_us,
     ok: 1,
+    stage: null,
+    reason: null,
+    error_code: null,
+    continued_plaintext: null,
     protocol: event.protocol,
     cipher: event.cipher,
     verified: flag(event.verified),
