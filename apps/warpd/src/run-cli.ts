@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isWarpError } from '@warp/hooks';
+// Static, as in run-daemon: a dynamic import of the package would make the
+// bundle keep (and initialise) all of @warp/store-sql and kysely, ~3 MiB RSS.
+import { createPrivacyFilter } from '@warp/store-sql';
 import { firewallRules } from './firewall-rules';
 import { loadConfig } from './load-config';
 import { DEFAULT_PLUGINS, startDaemon, warpdVersion } from './run-daemon';
@@ -74,7 +77,6 @@ export async function runCli(
             'WARP_ERR_WARPD_CONFIG_INVALID',
             `invalid options:\n${formatIssues(result.issues)}`,
           );
-        const { createPrivacyFilter } = await import('@warp/store-sql');
         createPrivacyFilter(overridden.privacy);
         const { loadPlugins } = await import('@warp/hooks');
         await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, {
