@@ -224,7 +224,9 @@ describe('envelope capture in the stores', () => {
       .select(['verb', 'command'])
       .orderBy('id')
       .execute();
+    const captures = await check.selectFrom('message_captures').selectAll().execute();
     await check.destroy();
+    expect(captures).toEqual([]);
     expect(commands.slice(1, 6)).toEqual([
       { verb: 'EHLO', command: 'EHLO relay.example.org' },
       { verb: 'AUTH', command: 'AUTH PLAIN [redacted]' },
@@ -240,6 +242,9 @@ describe('envelope capture in the stores', () => {
     expect(await run(() => openMysql(database))).toMatchObject({ written: 17, dropped: 0 });
     const tables = mariadb(`show tables from ${database}`).trim().split('\n');
     expect(tables).toContain('exchanges');
+    // The table a `headers` / `full` level would fill stays empty.
+    expect(tables).toContain('message_captures');
+    expect(mariadb(`select count(*) from ${database}.message_captures`).trim()).toBe('0');
     for (const table of tables)
       expect(mariadb(`select * from ${database}.${table}`)).not.toContain(MARKER);
   });
