@@ -70,6 +70,8 @@ export class SessionIo {
   #clientTimeoutMs = -1;
   #mxTimeoutMs = -1;
   #mxTimed: Socket | undefined;
+  /** Destroys both sockets if an orderly end takes too long (see {@link end}). */
+  #forceClose: NodeJS.Timeout | undefined;
   #mxCongested = false;
   #mxGone = false;
   #closedEmitted = false;
@@ -113,6 +115,8 @@ export class SessionIo {
     client.on('close', () => {
       if (!this.closing) this.end('client-closed');
       this.mx?.destroy();
+      // A pending timer would keep the whole session reachable for 5 s.
+      clearTimeout(this.#forceClose);
       this.#emitClosed();
     });
   }
@@ -255,7 +259,7 @@ export class SessionIo {
       if (error) mx.destroy();
       else mx.end();
     }
-    setTimeout(() => {
+    this.#forceClose = setTimeout(() => {
       this.client.destroy();
       this.mx?.destroy();
     }, 5_000).unref();
