@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ReplyReceivedEvent } from '@warp/hooks';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from './batch-writer';
@@ -202,6 +203,26 @@ describe.each([
       (e) => e.verb,
     );
     expect(verbs.at(-1)).toBe('V'.repeat(16));
+  });
+
+  it('writes a batch of long multi-byte texts in statements under MySQL max_allowed_packet', async () => {
+    // 600 commands and replies of 16,000 two-byte characters each: 38 MB in one batch, over the
+    // 16 MiB default packet if they went in 500-row statements.
+    const long = 'é'.repeat(16_000);
+    const events = sessionEvents({ sessionId: 'long', startMs: T0 + 80 });
+    const [greeting] = events.filter((e) => e.type === 'reply.received');
+    const replies = Array.from({ length: 600 }, (_, i) => ({
+      ...(greeting as ReplyReceivedEvent),
+      command: { verb: 'NOOP', line: `NOOP ${long}`, at: greeting?.at ?? '', monotonicMs: i },
+      reply: { code: 250, text: long, lines: [`250 ${long}`] },
+    }));
+    const writer = new BatchWriter(db, { nodeId: 'node-a', batchSize: 5000 });
+    writer.start();
+    writer.add([...events.slice(0, 2), ...replies, ...events.slice(2)]);
+    await writer.close();
+    expect(writer.stats()).toMatchObject({ written: 613, dropped: 0 });
+    const stored = await findExchanges(db, { nodeId: 'node-a', sessionId: 'long' });
+    expect(stored.filter((e) => e.reply_text === long)).toHaveLength(600);
   });
 
   it('summarizes providers: outcomes, deferral rate and latency percentiles', async () => {
