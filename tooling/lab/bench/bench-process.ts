@@ -1,6 +1,5 @@
 // What the lab's bench scripts share: ports, /proc figures of a process,
-// smtp-source runs. relay-throughput.ts still has its own copies (it was
-// written first); new scripts import these.
+// smtp-source runs.
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { run } from '../src/run-command';

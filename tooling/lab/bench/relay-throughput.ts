@@ -14,7 +14,7 @@
 // parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
 // warpd-sqlite in a worker thread ("worker": true in its plugin entry).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,13 +22,15 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
 import { run } from '../src/run-command';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
+import { cpuTimeMs, freePort, median, statusMiB, waitPort } from './bench-process';
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 2000);
-const SINK = 11025;
-const WARPD = 11026;
-const HAPROXY = 11027;
-const WARPD_SQLITE = 11028;
+// Free ports, so runs by several people (or agents) at once do not collide.
+const SINK = await freePort();
+const WARPD = await freePort();
+const HAPROXY = await freePort();
+const WARPD_SQLITE = await freePort();
 const ALL_WAYS = ['direct', 'warpd', 'haproxy', 'warpd-sqlite'] as const;
 type Way = (typeof ALL_WAYS)[number];
 const PORTS: Record<Way, number> = {
@@ -46,37 +48,14 @@ const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((nam
 const dir = mkdtempSync(join(tmpdir(), 'warp-bench-'));
 const children: ChildProcess[] = [];
 
-function start(file: string, args: string[]): ChildProcess {
-  const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+function start(
+  file: string,
+  args: string[],
+  stderr: 'inherit' | 'ignore' = 'inherit',
+): ChildProcess {
+  const child = spawn(file, args, { stdio: ['ignore', 'ignore', stderr] });
   children.push(child);
   return child;
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
-}
-
-function procStatus(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${field}:`));
-  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
-}
-
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 async function source(port: number, sessions: number, count: number): Promise<number> {
@@ -100,9 +79,6 @@ async function source(port: number, sessions: number, count: number): Promise<nu
   );
   return performance.now() - started;
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const load = () =>
   loadavg()
@@ -158,7 +134,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const bundle = await buildWarpd();
-  start('smtp-sink', ['-u', 'nobody', `127.0.0.1:${SINK}`, '1024']);
+  // Its "read timeout" warnings about the idle sessions below are noise here.
+  start('smtp-sink', ['-u', 'nobody', `127.0.0.1:${SINK}`, '1024'], 'ignore');
   const warpd = start(process.execPath, [
     bundle,
     'run',
@@ -213,9 +190,9 @@ async function main(): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const name of ways) {
       const way = pids[name];
-      const cpuBefore = way ? cpuMs(way) : 0;
+      const cpuBefore = way ? cpuTimeMs(way) : 0;
       const ms = await source(PORTS[name], 20, messages);
-      if (way) cpu[name] += cpuMs(way) - cpuBefore;
+      if (way) cpu[name] += cpuTimeMs(way) - cpuBefore;
       if (name === 'warpd-sqlite') sentToSqlite += messages;
       results[name].push((messages * 1000) / ms);
     }
@@ -263,11 +240,11 @@ async function main(): Promise<void> {
     console.log(
       `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}`,
     );
-    console.log(`warpd peak RSS so far: ${procStatus(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
+    console.log(`warpd peak RSS so far: ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
   }
   if (ran('warpd-sqlite'))
     console.log(
-      `warpd-sqlite CPU: ${perMessage('warpd-sqlite')} ms per message, user+system; peak RSS ${procStatus(warpdSqlite.pid as number, 'VmHWM').toFixed(1)} MiB`,
+      `warpd-sqlite CPU: ${perMessage('warpd-sqlite')} ms per message, user+system; peak RSS ${statusMiB(warpdSqlite.pid as number, 'VmHWM').toFixed(1)} MiB`,
     );
   // SIGTERM flushes the store: then every transaction must be in the database.
   await stopChild(warpdSqlite);
@@ -278,7 +255,7 @@ async function main(): Promise<void> {
   if (process.env.WARP_BENCH_WAYS !== undefined) return;
 
   const idle: Socket[] = [];
-  const rssBefore = procStatus(pid, 'VmRSS');
+  const rssBefore = statusMiB(pid, 'VmRSS');
   for (let i = 0; i < 500; i++) {
     const socket = connect({ host: '127.0.0.1', port: WARPD });
     socket.on('error', () => {});
@@ -286,13 +263,13 @@ async function main(): Promise<void> {
     idle.push(socket);
   }
   console.log(
-    `500 idle sessions: warpd RSS ${procStatus(pid, 'VmRSS').toFixed(1)} MiB (before ${rssBefore.toFixed(1)} MiB; target <= 100)`,
+    `500 idle sessions: warpd RSS ${statusMiB(pid, 'VmRSS').toFixed(1)} MiB (before ${rssBefore.toFixed(1)} MiB; target <= 100)`,
   );
   for (const socket of idle) socket.destroy();
   await new Promise((r) => setTimeout(r, 500));
 
-  const hwmBefore = procStatus(pid, 'VmHWM');
-  const rssBig = procStatus(pid, 'VmRSS');
+  const hwmBefore = statusMiB(pid, 'VmHWM');
+  const rssBig = statusMiB(pid, 'VmRSS');
   const big = connect({ host: '127.0.0.1', port: WARPD });
   let replies = '';
   const waitReply = (pattern: RegExp) =>
@@ -324,7 +301,7 @@ async function main(): Promise<void> {
   big.write('.\r\nQUIT\r\n');
   await waitReply(/^221 /m);
   console.log(
-    `50 MB message: ${(performance.now() - started).toFixed(0)} ms; warpd peak RSS ${procStatus(pid, 'VmHWM').toFixed(1)} MiB (before ${hwmBefore.toFixed(1)}, RSS before ${rssBig.toFixed(1)}; growth ${(procStatus(pid, 'VmHWM') - Math.max(hwmBefore, rssBig)).toFixed(1)} MiB of peak; target growth <= 16)`,
+    `50 MB message: ${(performance.now() - started).toFixed(0)} ms; warpd peak RSS ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (before ${hwmBefore.toFixed(1)}, RSS before ${rssBig.toFixed(1)}; growth ${(statusMiB(pid, 'VmHWM') - Math.max(hwmBefore, rssBig)).toFixed(1)} MiB of peak; target growth <= 16)`,
   );
   big.destroy();
 }
