@@ -2,7 +2,8 @@
 // event mix, and provider-summary latency over 1 million stored exchanges,
 // each printed next to a raw-driver baseline run in the same process.
 // Run: pnpm --filter @warp/store-sql bench   (MariaDB on 127.0.0.1:3306 required)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TransactionOutcome, WarpEvent } from '@warp/hooks';
@@ -46,6 +47,35 @@ function session(i: number): WarpEvent[] {
 
 function stream(sessions: number): WarpEvent[] {
   return Array.from({ length: sessions }, (_, i) => session(i)).flat();
+}
+
+/** CPU seconds the local MariaDB server has used so far (0 when it cannot be read: not Linux, not local). */
+function serverCpuSeconds(): number {
+  try {
+    const pid = execFileSync('pidof', ['mariadbd', 'mysqld'], { encoding: 'utf8' })
+      .trim()
+      .split(' ')[0];
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Events/s of the writer, and CPU µs per event of this process and of the MariaDB server meanwhile. */
+async function writerRun(
+  db: Kysely<StoreDatabase>,
+  events: WarpEvent[],
+): Promise<{ rate: number; nodeUs: number; serverUs: number }> {
+  const cpu = process.cpuUsage();
+  const server = serverCpuSeconds();
+  const rate = await writerRate(db, events);
+  const used = process.cpuUsage(cpu);
+  return {
+    rate,
+    nodeUs: (used.user + used.system) / events.length,
+    serverUs: ((serverCpuSeconds() - server) * 1e6) / events.length,
+  };
 }
 
 async function writerRate(db: Kysely<StoreDatabase>, events: WarpEvent[]): Promise<number> {
@@ -173,12 +203,16 @@ try {
   const mysql = openMysql(database);
   await migrateToLatest(mysql as Kysely<unknown>);
   const mysqlEvents = events.slice(0, 120_000);
-  const mysqlRate = await writerRate(mysql, mysqlEvents);
+  const mysqlRun = await writerRun(mysql, mysqlEvents);
   await mysql.destroy();
+  const rawServer = serverCpuSeconds();
   const mysqlRaw = await mysqlBaseline(database, tuples.slice(0, 90_000));
-  console.log(`MariaDB  store writer: ${fmt(mysqlRate)} events/s (target >= 20,000)`);
+  const rawServerUs = ((serverCpuSeconds() - rawServer) * 1e6) / 90_000;
   console.log(
-    `         baseline raw mysql2 500-row INSERTs, one table, one transaction: ${fmt(mysqlRaw)} rows/s`,
+    `MariaDB  store writer: ${fmt(mysqlRun.rate)} events/s (target >= 20,000); CPU per event: node ${mysqlRun.nodeUs.toFixed(1)} µs, MariaDB server ${mysqlRun.serverUs.toFixed(1)} µs`,
+  );
+  console.log(
+    `         baseline raw mysql2 500-row INSERTs, one table, one transaction: ${fmt(mysqlRaw)} rows/s; MariaDB server ${rawServerUs.toFixed(1)} µs CPU per row`,
   );
 
   const big = openSqlite(join(dir, 'summary.db'));
