@@ -86,6 +86,12 @@ class PluginWorker {
     throw loadFailed(this.#spec.use, `worker answered ${loaded.type} while loading`);
   }
 
+  /** Stops the worker without `close`: for a plugin that was never started. */
+  async terminate(): Promise<void> {
+    this.#closed = true;
+    await this.#worker?.terminate();
+  }
+
   plugin(loaded: Loaded): Plugin {
     return {
       name: loaded.name,
@@ -166,7 +172,7 @@ export async function startPluginWorker(spec: PluginWorkerSpec): Promise<Plugin>
   const worker = new PluginWorker(spec);
   const loaded = await worker.start();
   if (loaded.deciders.length > 0) {
-    await worker.plugin(loaded).close?.();
+    await worker.terminate();
     throw loadFailed(
       spec.use,
       `implements ${loaded.deciders.join(', ')}, which answer on the relay's path and cannot run in a worker; remove "worker": true`,
