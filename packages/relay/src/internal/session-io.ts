@@ -69,7 +69,6 @@ export class SessionIo {
   // was a visible share of the relay's CPU).
   #clientTimeoutMs = -1;
   #mxTimeoutMs = -1;
-  #mxTimed: Socket | undefined;
   /** Destroys both sockets if an orderly end takes too long (see {@link end}). */
   #forceClose: NodeJS.Timeout | undefined;
   #mxCongested = false;
@@ -139,7 +138,7 @@ export class SessionIo {
     const socket = this.mx as Socket;
     socket.pause();
     socket.setTimeout(0);
-    this.#mxTimed = undefined;
+    this.#mxTimeoutMs = -1;
     socket.removeListener('data', this.#mxData);
     socket.removeListener('end', this.#mxEnd);
     socket.removeListener('close', this.#mxEnd);
@@ -218,11 +217,9 @@ export class SessionIo {
   }
 
   #mxTimeout(ms: number): void {
-    const mx = this.mx;
-    if (!mx || (ms === this.#mxTimeoutMs && mx === this.#mxTimed)) return;
+    if (!this.mx || ms === this.#mxTimeoutMs) return;
     this.#mxTimeoutMs = ms;
-    this.#mxTimed = mx;
-    mx.setTimeout(ms);
+    this.mx.setTimeout(ms);
   }
 
   /** After the MTA half-closed and everything it sent was relayed, half-close towards the MX too. */
