@@ -85,6 +85,8 @@ class RelayServer implements Relay, SessionHost {
   readonly #sessions = new Set<Session>();
   readonly #pool: EgressPool;
   readonly #servers: Server[] = [];
+  /** Where each server listens, read once: `server.address()` is a system call. */
+  readonly #bound: AddressInfo[] = [];
   #closing = false;
 
   constructor(options: RelayOptions) {
@@ -108,13 +110,19 @@ class RelayServer implements Relay, SessionHost {
   }
 
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    const server = createServer({ allowHalfOpen: true }, (socket) => this.handle(socket));
+    // noDelay here sets TCP_NODELAY as each connection is accepted, without
+    // a setNoDelay call per session.
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      this.handle(socket),
+    );
     this.#servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.removeListener('error', reject);
-        resolve(server.address() as AddressInfo);
+        const bound = server.address() as AddressInfo;
+        this.#bound.push(bound);
+        resolve(bound);
       });
     });
   }
@@ -144,13 +152,8 @@ class RelayServer implements Relay, SessionHost {
   }
 
   checkDestination(destination: Destination): RelayError | undefined {
-    for (const server of this.#servers) {
-      const bound = server.address() as AddressInfo | null;
-      if (
-        bound &&
-        destination.port === bound.port &&
-        pointsAt(destination.address, bound.address)
-      ) {
+    for (const bound of this.#bound) {
+      if (destination.port === bound.port && pointsAt(destination.address, bound.address)) {
         return new RelayError(
           'WARP_ERR_RELAY_SELF_DESTINATION',
           `destination ${destination.address}:${destination.port} is warp itself; check that the NAT rule excludes warp's own user`,
@@ -168,14 +171,13 @@ class RelayServer implements Relay, SessionHost {
   async connectMx(
     session: Session,
     destination: Destination,
-    client: Endpoint,
-  ): Promise<{ socket: Socket; egress: Endpoint }> {
+  ): Promise<{ socket: Socket; egress: () => Endpoint }> {
     let localAddress: string | undefined;
     if (this.options.selectEgress && this.#pool.addresses.length > 0) {
       const chosen = await this.options.selectEgress({
         sessionId: session.id,
         nodeId: this.options.nodeId,
-        client,
+        client: session.io.clientEndpoint,
         destination: { address: destination.address, port: destination.port },
         pool: this.#pool.addresses,
       });
@@ -185,7 +187,11 @@ class RelayServer implements Relay, SessionHost {
     const socket = await dial(destination, localAddress, this.options.timeouts.connectMs);
     return {
       socket,
-      egress: { address: socket.localAddress ?? localAddress ?? '', port: socket.localPort ?? 0 },
+      // Read only when an event takes it: each read is a getsockname call.
+      egress: () => ({
+        address: socket.localAddress ?? localAddress ?? '',
+        port: socket.localPort ?? 0,
+      }),
     };
   }
 

@@ -44,7 +44,19 @@ const MAX_AHEAD = 256 * 1024;
  */
 export class SessionIo {
   readonly client: Socket;
-  readonly clientEndpoint: Endpoint;
+  #clientEndpoint: Endpoint | undefined;
+
+  /**
+   * The MTA's address and port, read on first use (a getpeername call, which
+   * a session without observers never needs) and kept: a closed socket has none.
+   */
+  get clientEndpoint(): Endpoint {
+    this.#clientEndpoint ??= {
+      address: this.client.remoteAddress ?? '',
+      port: this.client.remotePort ?? 0,
+    };
+    return this.#clientEndpoint;
+  }
   mx: Socket | undefined;
   closing = false;
   failure: RelayError | undefined;
@@ -98,7 +110,7 @@ export class SessionIo {
     this.#timeouts = timeouts;
     this.#base = base;
     this.#events = events;
-    this.clientEndpoint = { address: client.remoteAddress ?? '', port: client.remotePort ?? 0 };
+    // A no-op when the relay's server set it at accept (Node keeps track).
     client.setNoDelay(true);
     client.on('data', (chunk: Buffer) => {
       this.bytes.fromClient += chunk.length;

@@ -6,7 +6,6 @@ import type { Session, SessionHost } from './session';
 
 /** Resolves the destination, dials the MX (with the egress chosen) and starts relaying. */
 export async function startSession(session: Session, host: SessionHost): Promise<void> {
-  const client = session.io.clientEndpoint;
   let destination: Destination;
   try {
     destination = await host.options.resolveDestination(session.io.client);
@@ -15,7 +14,7 @@ export async function startSession(session: Session, host: SessionHost): Promise
     session.fail(
       error(
         'WARP_ERR_RELAY_DESTINATION',
-        `no destination for the connection from ${client.address}: ${detail}`,
+        `no destination for the connection from ${session.io.clientEndpoint.address}: ${detail}`,
         [421, '4.3.0', '[warp] connection was not redirected; closing'],
         cause,
       ),
@@ -28,7 +27,7 @@ export async function startSession(session: Session, host: SessionHost): Promise
   if (refused) return session.fail(refused, 'refused');
   try {
     const dialStarted = performance.now();
-    const { socket, egress } = await host.connectMx(session, destination, client);
+    const { socket, egress } = await host.connectMx(session, destination);
     session.connectedMs = performance.now();
     session.io.durations.connectMs = session.connectedMs - dialStarted;
     if (session.io.closing) {
@@ -37,15 +36,19 @@ export async function startSession(session: Session, host: SessionHost): Promise
     }
     session.tracker.sent('', '');
     session.io.attachMx(socket);
-    host.emit({
-      type: 'session.opened',
-      nodeId: host.options.nodeId,
-      sessionId: session.id,
-      ...instant(),
-      client,
-      destination: { address: destination.address, port: destination.port },
-      egress,
-    });
+    if (host.options.wants['session.opened']) {
+      const now = instant();
+      host.emit({
+        type: 'session.opened',
+        nodeId: host.options.nodeId,
+        sessionId: session.id,
+        at: now.at,
+        monotonicMs: now.monotonicMs,
+        client: session.io.clientEndpoint,
+        destination: { address: destination.address, port: destination.port },
+        egress: egress(),
+      });
+    }
     session.io.updateTimers();
   } catch (cause) {
     const failure = RelayError.isInstance(cause)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { replyBytes } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionCloseReason, SessionEvent } from '@warp/hooks';
@@ -25,6 +24,7 @@ import {
 } from './relay-failure';
 import { RelayHold, relayContext } from './relay-hold';
 import { decideEhlo, type SessionContextForEhlo } from './session-ehlo';
+import { sessionId } from './session-id';
 import { type SessionFlow, SessionIo } from './session-io';
 import { startSession } from './session-start';
 
@@ -36,8 +36,7 @@ export interface SessionHost {
   connectMx(
     session: Session,
     destination: Destination,
-    client: Endpoint,
-  ): Promise<{ socket: Socket; egress: Endpoint }>;
+  ): Promise<{ socket: Socket; egress: () => Endpoint }>;
   checkDestination(destination: Destination): RelayError | undefined;
   sessionEnded(session: Session): void;
 }
@@ -54,7 +53,7 @@ const error = relayFailure;
  * 5xx for an ambiguous end of data), and reports everything as events.
  */
 export class Session {
-  readonly id = randomUUID();
+  readonly id = sessionId();
   readonly io: SessionIo;
   readonly tracker: ExchangeTracker;
   readonly commands = new CommandParser({ maxLineLength: MAX_LINE, unstuff: false });
