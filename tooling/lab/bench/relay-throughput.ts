@@ -1,18 +1,21 @@
 // Relay benchmark: Postfix's smtp-source (20 parallel sessions, 4 KiB
-// messages, one connection per message) against smtp-sink, four ways in
+// messages, one connection per message) against smtp-sink, five ways in
 // interleaved rounds: direct, through warpd (no plugins: storage off),
 // through haproxy (plain TCP relay, the baseline), through a second warpd
 // with storage on (warpd's default store, @warp/plugin-sqlite, a database in
-// the bench's temp dir). Then single-session latency, warpd's peak RSS and CPU
+// the bench's temp dir), and through node-pipe (pipe-proxy.mjs: Node `net`
+// sockets piped both ways, no parsing: what any relay on Node costs). Then single-session latency, warpd's peak RSS and CPU
 // per message, 500 idle sessions and one 50 MB message, and what the storing
 // warpd wrote.
 //
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
 // WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, haproxy,
-// warpd-sqlite) runs only those ways and skips the idle-session and 50 MB
+// warpd-sqlite, node-pipe) runs only those ways and skips the idle-session and 50 MB
 // parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
 // warpd-sqlite in a worker thread ("worker": true in its plugin entry).
+// WARP_BENCH_WARM_UP (default 2000) is the number of messages each relay gets
+// before the measured rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,18 +29,21 @@ import { cpuTimeMs, freePort, median, sendMessage, statusMiB, waitPort } from '.
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 2000);
+const WARM_UP = Number(process.env.WARP_BENCH_WARM_UP ?? 2000);
 // Free ports, so runs by several people (or agents) at once do not collide.
 const SINK = await freePort();
 const WARPD = await freePort();
 const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
-const ALL_WAYS = ['direct', 'warpd', 'haproxy', 'warpd-sqlite'] as const;
+const NODE_PIPE = await freePort();
+const ALL_WAYS = ['direct', 'warpd', 'haproxy', 'warpd-sqlite', 'node-pipe'] as const;
 type Way = (typeof ALL_WAYS)[number];
 const PORTS: Record<Way, number> = {
   direct: SINK,
   warpd: WARPD,
   haproxy: HAPROXY,
   'warpd-sqlite': WARPD_SQLITE,
+  'node-pipe': NODE_PIPE,
 };
 const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((name) => {
   const way = ALL_WAYS.find((w) => w === name.trim());
@@ -167,17 +173,29 @@ async function main(): Promise<void> {
     `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
   );
   const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
-  await Promise.all([waitPort(SINK), waitPort(WARPD), waitPort(HAPROXY), waitPort(WARPD_SQLITE)]);
+  const nodePipe = start(process.execPath, [
+    join(import.meta.dirname, 'pipe-proxy.mjs'),
+    String(NODE_PIPE),
+    String(SINK),
+  ]);
+  await Promise.all([SINK, WARPD, HAPROXY, WARPD_SQLITE, NODE_PIPE].map((port) => waitPort(port)));
   const pid = warpd.pid as number;
   const pids: Partial<Record<Way, number>> = {
     warpd: pid,
     haproxy: haproxy.pid as number,
     'warpd-sqlite': warpdSqlite.pid as number,
+    'node-pipe': nodePipe.pid as number,
   };
-  // warm-up (JIT; the storing warpd also creates its tables)
-  await source(WARPD, 20, 200);
-  await source(WARPD_SQLITE, 20, 200);
-  let sentToSqlite = 200;
+  // Warm-up: V8 optimises warpd's hot paths over the first few thousand
+  // sessions, and the storing warpd creates its tables. After 200 messages
+  // the first measured round still ran about 25% slower than the next ones
+  // (1268 against 1806 and 1688 msg/s, 17:29 on 2026-11-28): the figures are
+  // for a warpd that has been running, as a daemon is.
+  await source(WARPD, 20, WARM_UP);
+  await source(WARPD_SQLITE, 20, WARM_UP);
+  await source(HAPROXY, 20, WARM_UP);
+  await source(NODE_PIPE, 20, WARM_UP);
+  let sentToSqlite = WARM_UP;
 
   console.log(`load average before: ${load()} (2 cores; shared machine)`);
   const results: Record<Way, number[]> = {
@@ -185,8 +203,15 @@ async function main(): Promise<void> {
     warpd: [],
     haproxy: [],
     'warpd-sqlite': [],
+    'node-pipe': [],
   };
-  const cpu: Record<Way, number> = { direct: 0, warpd: 0, haproxy: 0, 'warpd-sqlite': 0 };
+  const cpu: Record<Way, number> = {
+    direct: 0,
+    warpd: 0,
+    haproxy: 0,
+    'warpd-sqlite': 0,
+    'node-pipe': 0,
+  };
   for (let round = 0; round < rounds; round++) {
     for (const name of ways) {
       const way = pids[name];
@@ -238,7 +263,7 @@ async function main(): Promise<void> {
   const perMessage = (name: Way) => (cpu[name] / (messages * rounds)).toFixed(3);
   if (ran('warpd')) {
     console.log(
-      `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}`,
+      `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}; Node's floor (node-pipe): ${ran('node-pipe') ? `${perMessage('node-pipe')} ms` : 'not run'}`,
     );
     console.log(`warpd peak RSS so far: ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
   }
