@@ -128,6 +128,20 @@ export function sampleSession(sessionId = 's-1'): SessionEvent[] {
     },
     transactionCompleted(sessionId),
     {
+      // A second transaction, captured at level `full` (relay option `capture`).
+      ...transactionCompleted(sessionId),
+      transaction: 2,
+      message: {
+        headers: [
+          { name: 'Message-ID', value: '<sample-2@example.org>' },
+          { name: 'Subject', value: 'Grüße' },
+        ],
+        content:
+          'Message-ID: <sample-2@example.org>\r\nSubject: Grüße\r\n\r\nHello Bob.\r\n',
+        contentTruncated: false,
+      },
+    },
+    {
       type: 'tls.failed',
       ...instant(),
       sessionId,
