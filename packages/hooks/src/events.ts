@@ -69,7 +69,10 @@ export interface EventBase<TType extends string> extends Instant {
 
 /** Fields every session event carries. */
 export interface SessionEventBase<TType extends string> extends EventBase<TType> {
-  /** Unique id of the relayed connection, stable for its whole life. */
+  /**
+   * Unique id of the relayed connection, stable for its whole life. From
+   * `@warp/relay` a UUID version 7: ids sort by the time the session opened.
+   */
   readonly sessionId: string;
 }
 
