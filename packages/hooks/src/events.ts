@@ -219,6 +219,12 @@ export interface TransactionCompletedEvent extends SessionEventBase<'transaction
   /** Milliseconds from `MAIL` sent to the final reply. */
   readonly durationMs: number;
   /**
+   * Milliseconds the message was held at the MTA's end of data while the
+   * `beforeRelay` deciders decided (spool finished, every decider answered);
+   * part of `durationMs`. Present only when a `beforeRelay` decider held it.
+   */
+  readonly heldMs?: number;
+  /**
    * The message, when the relay captures it (`capture.level` `headers` or
    * `full`) and data was sent; absent at the default level `envelope`.
    */

@@ -72,6 +72,18 @@ describe('relay beforeRelay', () => {
     expect(mx.messages[0]?.body.toString('latin1')).toBe(stuffed);
   });
 
+  it('reports how long the deciders held the message, within the transaction time', async () => {
+    const { harness } = await transaction(
+      (_context, content) =>
+        new Promise((resolve) => setTimeout(() => resolve(relayAs(content)), 80)),
+    );
+    const completed = harness.events.find((e) => e.type === 'transaction.completed');
+    expect(completed).toMatchObject({ outcome: 'delivered' });
+    const { heldMs, durationMs } = completed as { heldMs: number; durationMs: number };
+    expect(heldMs).toBeGreaterThanOrEqual(75);
+    expect(heldMs).toBeLessThanOrEqual(durationMs);
+  });
+
   it('relays a message larger than the memory limit from its spool file', async () => {
     const mx = await startFakeMx();
     fixtures.mx = mx;

@@ -40,6 +40,8 @@ describe('relay events a sink does not take', () => {
       recipients: [{ address: 'b@example.net', reply: { code: 250 } }],
       finalReply: { code: 250 },
     });
+    // No beforeRelay decider held the message.
+    expect(events[0]).not.toHaveProperty('heldMs');
     expect(events[1]).toMatchObject({ reason: 'quit', transactions: 1 });
     expect(mx?.messages).toHaveLength(1);
   });

@@ -104,6 +104,18 @@ describe('createPrivacyFilter', () => {
     expect(txn.recipients[0].address).toBe('bob@example.net');
   });
 
+  it('keeps the optional contract fields of a transaction: plugin and heldMs', () => {
+    const completed = sessionEvents({ sessionId: 'held' }).find(
+      (e) => e.type === 'transaction.completed',
+    ) as TransactionCompletedEvent;
+    const filtered = createPrivacyFilter()({
+      ...completed,
+      plugin: 'scanner',
+      heldMs: 42.5,
+    }) as TransactionCompletedEvent;
+    expect(filtered).toMatchObject({ plugin: 'scanner', heldMs: 42.5 });
+  });
+
   it('redacts AUTH credentials, SASL challenges and answers, and lines that are not SMTP commands', () => {
     const filtered = leakySession('auth').map(createPrivacyFilter()) as WarpEvent[];
     const lines = filtered.flatMap((e) =>

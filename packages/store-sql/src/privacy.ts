@@ -257,6 +257,7 @@ function transaction(
     durationMs: event.durationMs,
   };
   if (event.plugin !== undefined) filtered.plugin = event.plugin;
+  if (event.heldMs !== undefined) filtered.heldMs = event.heldMs;
   if (message !== undefined) filtered.message = message;
   return filtered;
 }

@@ -47,6 +47,8 @@ export interface TransactionRecord {
   done: boolean;
   /** Replies of this transaction that a plugin's decider gave, with the plugin's name when known. */
   readonly pluginReplies: Map<Reply, string | undefined>;
+  /** Time the message was held for the `beforeRelay` deciders, once they decided. */
+  heldMs: number | undefined;
 }
 
 const NO_LINES: readonly string[] = [];
@@ -141,6 +143,7 @@ export class ExchangeTracker {
         size: 0,
         mailReply: null,
         pluginReplies: new Map(),
+        heldMs: undefined,
         ending: false,
         done: false,
       };
@@ -294,6 +297,7 @@ export class ExchangeTracker {
       decidedBy: byPlugin ? 'plugin' : decidedBy,
       ...(plugin === undefined ? {} : { plugin }),
       durationMs: now.monotonicMs - record.startedMs,
+      ...(record.heldMs === undefined ? {} : { heldMs: record.heldMs }),
       ...(message === undefined ? {} : { message }),
     });
   }

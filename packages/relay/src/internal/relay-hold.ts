@@ -128,10 +128,13 @@ export class RelayHold {
   async #decide(held: HeldMessage): Promise<void> {
     const { io } = this.#session;
     let message: SpooledMessage | undefined;
+    const heldSince = performance.now();
+    const transaction = this.#session.tracker.current;
     try {
       message = await held.finish();
       const beforeRelay = this.#beforeRelay as BeforeRelay;
       const result = await beforeRelay({ ...this.#session.relayContext(), message });
+      if (transaction) transaction.heldMs = performance.now() - heldSince;
       if (io.closing) return;
       if (result.action === 'reject') {
         this.#refuse(deciderReply(result.reply), result.plugin);
