@@ -1,7 +1,8 @@
 // What the lab's bench scripts share: ports, /proc figures of a process,
 // smtp-source runs.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { run } from '../src/run-command';
 
 /** A loopback port nothing listens on right now (other benches may run at the same time). */
@@ -89,3 +90,19 @@ export async function sendMessage(port: number, bytes: number): Promise<void> {
 /** The median (upper middle for an even count). */
 export const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/**
+ * Builds native-pipe/ (node-gyp from npm, against the running Node's headers)
+ * when its addon is missing; returns the script that runs it.
+ */
+export async function buildNativePipe(): Promise<string> {
+  const dir = join(import.meta.dirname, 'native-pipe');
+  if (!existsSync(join(dir, 'build/Release/native_pipe.node'))) {
+    const prefix = dirname(dirname(process.execPath));
+    const nodeGyp = join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+    await run(process.execPath, [nodeGyp, 'rebuild', `--directory=${dir}`, `--nodedir=${prefix}`], {
+      timeoutMs: 300_000,
+    });
+  }
+  return join(dir, 'native-pipe.mjs');
+}

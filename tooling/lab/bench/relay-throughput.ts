@@ -1,17 +1,20 @@
 // Relay benchmark: Postfix's smtp-source (20 parallel sessions, 4 KiB
-// messages, one connection per message) against smtp-sink, five ways in
+// messages, one connection per message) against smtp-sink, six ways in
 // interleaved rounds: direct, through warpd (no plugins: storage off),
 // through haproxy (plain TCP relay, the baseline), through a second warpd
 // with storage on (warpd's default store, @warp/plugin-sqlite, a database in
 // the bench's temp dir), and through node-pipe (pipe-proxy.mjs: Node `net`
-// sockets piped both ways, no parsing: what any relay on Node costs). Then single-session latency, warpd's peak RSS and CPU
+// sockets piped both ways, no parsing: what any relay on Node costs), and
+// through native-pipe (native-pipe/: the bytes relayed by libuv on Node's
+// loop, JavaScript seeing every chunk: what a relay costs without Node's
+// streams). Then single-session latency, warpd's peak RSS and CPU
 // per message, 500 idle sessions and one 50 MB message, and what the storing
 // warpd wrote.
 //
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
 // WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, haproxy,
-// warpd-sqlite, node-pipe) runs only those ways and skips the idle-session and 50 MB
+// warpd-sqlite, node-pipe, native-pipe) runs only those ways and skips the idle-session and 50 MB
 // parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
 // warpd-sqlite in a worker thread ("worker": true in its plugin entry).
 // WARP_BENCH_WARM_UP (default 2000) is the number of messages each relay gets
@@ -25,7 +28,15 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
 import { run } from '../src/run-command';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
-import { cpuTimeMs, freePort, median, sendMessage, statusMiB, waitPort } from './bench-process';
+import {
+  buildNativePipe,
+  cpuTimeMs,
+  freePort,
+  median,
+  sendMessage,
+  statusMiB,
+  waitPort,
+} from './bench-process';
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 2000);
@@ -36,7 +47,15 @@ const WARPD = await freePort();
 const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
 const NODE_PIPE = await freePort();
-const ALL_WAYS = ['direct', 'warpd', 'haproxy', 'warpd-sqlite', 'node-pipe'] as const;
+const NATIVE_PIPE = await freePort();
+const ALL_WAYS = [
+  'direct',
+  'warpd',
+  'haproxy',
+  'warpd-sqlite',
+  'node-pipe',
+  'native-pipe',
+] as const;
 type Way = (typeof ALL_WAYS)[number];
 const PORTS: Record<Way, number> = {
   direct: SINK,
@@ -44,6 +63,7 @@ const PORTS: Record<Way, number> = {
   haproxy: HAPROXY,
   'warpd-sqlite': WARPD_SQLITE,
   'node-pipe': NODE_PIPE,
+  'native-pipe': NATIVE_PIPE,
 };
 const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((name) => {
   const way = ALL_WAYS.find((w) => w === name.trim());
@@ -178,13 +198,21 @@ async function main(): Promise<void> {
     String(NODE_PIPE),
     String(SINK),
   ]);
-  await Promise.all([SINK, WARPD, HAPROXY, WARPD_SQLITE, NODE_PIPE].map((port) => waitPort(port)));
+  const nativePipe = start(process.execPath, [
+    await buildNativePipe(),
+    String(NATIVE_PIPE),
+    String(SINK),
+  ]);
+  await Promise.all(
+    [SINK, WARPD, HAPROXY, WARPD_SQLITE, NODE_PIPE, NATIVE_PIPE].map((port) => waitPort(port)),
+  );
   const pid = warpd.pid as number;
   const pids: Partial<Record<Way, number>> = {
     warpd: pid,
     haproxy: haproxy.pid as number,
     'warpd-sqlite': warpdSqlite.pid as number,
     'node-pipe': nodePipe.pid as number,
+    'native-pipe': nativePipe.pid as number,
   };
   // Warm-up: V8 optimises warpd's hot paths over the first few thousand
   // sessions, and the storing warpd creates its tables. After 200 messages
@@ -195,6 +223,7 @@ async function main(): Promise<void> {
   await source(WARPD_SQLITE, 20, WARM_UP);
   await source(HAPROXY, 20, WARM_UP);
   await source(NODE_PIPE, 20, WARM_UP);
+  await source(NATIVE_PIPE, 20, WARM_UP);
   let sentToSqlite = WARM_UP;
 
   console.log(`load average before: ${load()} (2 cores; shared machine)`);
@@ -204,6 +233,7 @@ async function main(): Promise<void> {
     haproxy: [],
     'warpd-sqlite': [],
     'node-pipe': [],
+    'native-pipe': [],
   };
   const cpu: Record<Way, number> = {
     direct: 0,
@@ -211,6 +241,7 @@ async function main(): Promise<void> {
     haproxy: 0,
     'warpd-sqlite': 0,
     'node-pipe': 0,
+    'native-pipe': 0,
   };
   for (let round = 0; round < rounds; round++) {
     for (const name of ways) {
@@ -263,7 +294,7 @@ async function main(): Promise<void> {
   const perMessage = (name: Way) => (cpu[name] / (messages * rounds)).toFixed(3);
   if (ran('warpd')) {
     console.log(
-      `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}; Node's floor (node-pipe): ${ran('node-pipe') ? `${perMessage('node-pipe')} ms` : 'not run'}`,
+      `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}; Node's floor (node-pipe): ${ran('node-pipe') ? `${perMessage('node-pipe')} ms` : 'not run'}; libuv byte path in Node (native-pipe): ${ran('native-pipe') ? `${perMessage('native-pipe')} ms` : 'not run'}`,
     );
     console.log(`warpd peak RSS so far: ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
   }
