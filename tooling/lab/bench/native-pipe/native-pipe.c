@@ -1,14 +1,17 @@
 // native-pipe: the byte path of a relay in libuv, on Node's own event loop,
-// with JavaScript seeing every chunk (a copy, through a callback), as warp's
-// parser would. A measurement for the relay benchmark (way `native-pipe`),
+// with JavaScript seeing every chunk (a copy, through a callback) and
+// writing it on, as warp's parser and relay would. A measurement for the relay benchmark (way `native-pipe`),
 // not a product part: it shows what a relay costs on Node when the bytes do
 // not go through Node's `net` streams. See docs/relay.md, Measured.
 //
-// Each accepted connection is connected to 127.0.0.1:<target>; bytes are
-// written to the other side at once (uv_try_write, the rest queued); reading
-// from a side stops while the other side has more than 256 KiB queued. An
-// end of stream half-closes the other side; both sides closed when both have
-// ended or either failed.
+// Each accepted connection is connected to 127.0.0.1:<target>. Every chunk
+// read goes to the JavaScript observer, which decides what to write where
+// (`write(connection, side, bytes)`), as warp's relay forwards only what its
+// parser classified: the cost measured includes one call into JavaScript and
+// one back per chunk. A write goes out at once (uv_try_write, the rest
+// queued); reading from a side stops while the other side has more than
+// 256 KiB queued. An end of stream half-closes the other side; both sides
+// are closed when both have ended or either failed.
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,19 +86,62 @@ static void on_written(uv_write_t *request, int status) {
   if (uv_stream_get_write_queue_size((uv_stream_t *)&writer->tcp) <= MAX_QUEUED) start_reading(reader);
 }
 
-/** Calls the JavaScript observer with (side, Buffer copy of the chunk). */
-static void observe(int index, const char *data, size_t length) {
+/** Calls the JavaScript observer with (connection, side, Buffer copy of the chunk). */
+static void observe(side_t *side, const char *data, size_t length) {
   napi_env env = observer_env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value observer, global, argv[2], result;
+  napi_value observer, global, argv[3], result;
   void *copy;
   napi_get_reference_value(env, observer_ref, &observer);
   napi_get_global(env, &global);
-  napi_create_int32(env, index, &argv[0]);
-  napi_create_buffer_copy(env, length, data, &copy, &argv[1]);
-  napi_call_function(env, global, observer, 2, argv, &result);
+  napi_create_external(env, side->connection, NULL, NULL, &argv[0]);
+  napi_create_int32(env, side->index, &argv[1]);
+  napi_create_buffer_copy(env, length, data, &copy, &argv[2]);
+  napi_call_function(env, global, observer, 3, argv, &result);
   napi_close_handle_scope(env, scope);
+}
+
+/** Writes to `writer` what `reader` sent: at once where the kernel takes it, the rest queued. */
+static void relay_bytes(side_t *reader, side_t *writer, const char *data, size_t length) {
+  connection_t *connection = reader->connection;
+  if (connection->closing) return;
+  uv_buf_t chunk = uv_buf_init((char *)data, (unsigned int)length);
+  int sent = uv_try_write((uv_stream_t *)&writer->tcp, &chunk, 1);
+  if (sent == UV_EAGAIN) sent = 0;
+  if (sent < 0) {
+    close_connection(connection);
+    return;
+  }
+  if ((size_t)sent < length) {
+    size_t rest = length - (size_t)sent;
+    write_t *write = malloc(sizeof(write_t) + rest);
+    write->reader = reader;
+    memcpy(write->data, data + sent, rest);
+    uv_buf_t queued = uv_buf_init(write->data, (unsigned int)rest);
+    uv_write(&write->request, (uv_stream_t *)&writer->tcp, &queued, 1, on_written);
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&writer->tcp) > MAX_QUEUED) {
+      reader->reading = 0;
+      uv_read_stop((uv_stream_t *)&reader->tcp);
+    }
+  }
+}
+
+/** write(connection, side, bytes): what arrived on `side`, written to the other side. */
+static napi_value write_js(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *external;
+  int32_t index = 0;
+  void *data;
+  size_t length;
+  napi_get_value_external(env, argv[0], &external);
+  napi_get_value_int32(env, argv[1], &index);
+  napi_get_buffer_info(env, argv[2], &data, &length);
+  connection_t *connection = external;
+  relay_bytes(&connection->sides[index], &connection->sides[1 - index], data, length);
+  return NULL;
 }
 
 static void on_shutdown(uv_shutdown_t *request, int status) {
@@ -124,26 +170,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     return;
   }
   if (nread == 0) return;
-  uv_buf_t chunk = uv_buf_init(buf->base, (unsigned int)nread);
-  int sent = uv_try_write((uv_stream_t *)&other->tcp, &chunk, 1);
-  if (sent == UV_EAGAIN) sent = 0;
-  if (sent < 0) {
-    close_connection(connection);
-    return;
-  }
-  if (sent < nread) {
-    size_t rest = (size_t)nread - (size_t)sent;
-    write_t *write = malloc(sizeof(write_t) + rest);
-    write->reader = side;
-    memcpy(write->data, buf->base + sent, rest);
-    uv_buf_t queued = uv_buf_init(write->data, (unsigned int)rest);
-    uv_write(&write->request, (uv_stream_t *)&other->tcp, &queued, 1, on_written);
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&other->tcp) > MAX_QUEUED) {
-      side->reading = 0;
-      uv_read_stop(stream);
-    }
-  }
-  observe(side->index, buf->base, (size_t)nread);
+  observe(side, buf->base, (size_t)nread);
 }
 
 static void on_connected(uv_connect_t *request, int status) {
@@ -181,7 +208,7 @@ static void on_connection(uv_stream_t *listener, int status) {
   }
 }
 
-/** start(listenPort, targetPort, observer(side, chunk)): listens on 127.0.0.1. */
+/** start(listenPort, targetPort, observer(connection, side, chunk)): listens on 127.0.0.1. */
 static napi_value start(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
@@ -207,5 +234,7 @@ NAPI_MODULE_INIT() {
   napi_value function;
   napi_create_function(env, "start", NAPI_AUTO_LENGTH, start, NULL, &function);
   napi_set_named_property(env, exports, "start", function);
+  napi_create_function(env, "write", NAPI_AUTO_LENGTH, write_js, NULL, &function);
+  napi_set_named_property(env, exports, "write", function);
   return exports;
 }
