@@ -155,25 +155,26 @@ export function createPrivacyFilter(options: PrivacyOptions = {}): PrivacyFilter
   return (event) => {
     // Filtered before with the same settings (warpd filters before the bus,
     // the stores again): the event is already what this filter would return.
-    if (filteredWith.get(event) === signature) return event;
+    if ((event as Marked)[FILTERED_WITH] === signature) return event;
     const filtered = filter(event);
-    filteredWith.set(filtered, signature);
+    Object.defineProperty(filtered, FILTERED_WITH, { value: signature });
     return filtered;
   };
 }
 
 /**
- * The settings each filtered event was filtered with, shared by every copy
- * of this module in the process (`Symbol.for`), so a second filter with the
- * same settings returns the event as it is instead of rebuilding it.
+ * The settings a filtered event was filtered with, as a non-enumerable
+ * property under a `Symbol.for` key (shared by every copy of this module in
+ * the process), so a second filter with the same settings returns the event
+ * as it is instead of rebuilding it. Non-enumerable: a spread or
+ * `Object.assign` copy (which may carry other values) is unmarked, and so is
+ * a structured clone or JSON; each is filtered again. It was a `WeakMap` from
+ * event to settings: that cost ~1.5-2 µs per event (the set, and the
+ * garbage collector's work on a weak table of every event in flight).
  */
-const filteredWith = sharedWeakMap(Symbol.for('warp.privacy.filtered-with'));
+const FILTERED_WITH = Symbol.for('warp.privacy.filtered-with');
 
-function sharedWeakMap(name: symbol): WeakMap<object, string> {
-  const global = globalThis as Record<symbol, unknown>;
-  if (!(global[name] instanceof WeakMap)) global[name] = new WeakMap<object, string>();
-  return global[name] as WeakMap<object, string>;
-}
+type Marked = { [FILTERED_WITH]?: string };
 
 function settingsSignature(
   capture: CaptureLevel,
