@@ -17,7 +17,7 @@
 // warpd-sqlite, node-pipe, native-pipe) runs only those ways and skips the idle-session and 50 MB
 // parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
 // warpd-sqlite in a worker thread ("worker": true in its plugin entry).
-// WARP_BENCH_WARM_UP (default 2000) is the number of messages each relay gets
+// WARP_BENCH_WARM_UP (default 4000) is the number of messages each relay gets
 // before the measured rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ import {
 
 const rounds = Number(process.argv[2] ?? 3);
 const messages = Number(process.argv[3] ?? 2000);
-const WARM_UP = Number(process.env.WARP_BENCH_WARM_UP ?? 2000);
+const WARM_UP = Number(process.env.WARP_BENCH_WARM_UP ?? 4000);
 // Free ports, so runs by several people (or agents) at once do not collide.
 const SINK = await freePort();
 const WARPD = await freePort();
@@ -214,11 +214,11 @@ async function main(): Promise<void> {
     'node-pipe': nodePipe.pid as number,
     'native-pipe': nativePipe.pid as number,
   };
-  // Warm-up: V8 optimises warpd's hot paths over the first few thousand
-  // sessions, and the storing warpd creates its tables. After 200 messages
-  // the first measured round still ran about 25% slower than the next ones
-  // (1268 against 1806 and 1688 msg/s, 17:29 on 2026-11-28): the figures are
-  // for a warpd that has been running, as a daemon is.
+  // Warm-up: V8 optimises warpd's hot paths over its first few thousand
+  // sessions, and the storing warpd creates its tables. One warpd, rounds of
+  // 2000 messages (18:29 on 2026-11-28): 975, 555, then 495, 545, 485 and
+  // 485 µs of CPU per message; the figures are for a warpd that has been
+  // running, as a daemon is.
   await source(WARPD, 20, WARM_UP);
   await source(WARPD_SQLITE, 20, WARM_UP);
   await source(HAPROXY, 20, WARM_UP);
