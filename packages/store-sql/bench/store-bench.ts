@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TransactionOutcome, WarpEvent } from '@warp/hooks';
+import type { WarpEvent } from '@warp/hooks';
 import Database from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { createPool } from 'mysql2';
@@ -20,30 +20,11 @@ import { createPrivacyFilter } from '../src/privacy';
 import type { StoreDatabase } from '../src/schema';
 import { providerSummary } from '../src/summary';
 import { createTestDatabase, dropTestDatabase } from '../src/testing/mariadb';
-import { sessionEvents } from '../src/testing/session-events';
+import { mixSession, T0 } from './event-mix';
 
-const DOMAINS = Array.from({ length: 20 }, (_, i) => `provider${i}.test`);
-const EGRESS = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
-const T0 = Date.now() - 86_400_000;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Session `i` of the mix: 80% delivered, 12% deferred, 5% rejected, 3% bounced; 1-3 recipients. */
-function session(i: number): WarpEvent[] {
-  const r = (i * 7919) % 100;
-  const outcome: TransactionOutcome =
-    r < 80 ? 'delivered' : r < 92 ? 'deferred' : r < 97 ? 'rejected' : 'bounced';
-  const domain = DOMAINS[i % DOMAINS.length] ?? 'x.test';
-  const recipients = Array.from({ length: 1 + (i % 3) }, (_, k) => `user${k}.${i}@${domain}`);
-  return sessionEvents({
-    sessionId: `b-${i}`,
-    startMs: T0 + i * 5,
-    domain,
-    egress: EGRESS[i % EGRESS.length],
-    outcome,
-    recipients,
-    slowness: 0.5 + (r % 10) / 5,
-  });
-}
+const session = (i: number): WarpEvent[] => mixSession(i);
 
 function stream(sessions: number): WarpEvent[] {
   return Array.from({ length: sessions }, (_, i) => session(i)).flat();
