@@ -136,8 +136,7 @@ export function sampleSession(sessionId = 's-1'): SessionEvent[] {
           { name: 'Message-ID', value: '<sample-2@example.org>' },
           { name: 'Subject', value: 'Grüße' },
         ],
-        content:
-          'Message-ID: <sample-2@example.org>\r\nSubject: Grüße\r\n\r\nHello Bob.\r\n',
+        content: 'Message-ID: <sample-2@example.org>\r\nSubject: Grüße\r\n\r\nHello Bob.\r\n',
         contentTruncated: false,
       },
     },
