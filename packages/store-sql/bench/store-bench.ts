@@ -2,6 +2,8 @@
 // event mix, and provider-summary latency over 1 million stored exchanges,
 // each printed next to a raw-driver baseline run in the same process.
 // Run: pnpm --filter @warp/store-sql bench   (MariaDB on 127.0.0.1:3306 required)
+// BENCH_FEED=all-at-once queues every event before the writer starts (a
+// backlog drained at once) instead of feeding it batch by batch.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -64,8 +66,12 @@ async function writerRate(db: Kysely<StoreDatabase>, events: WarpEvent[]): Promi
   const writer = new BatchWriter(db, { nodeId: 'bench', maxPendingEvents: 10_000_000 });
   writer.start();
   const start = performance.now();
-  // The bus hands batches of a few hundred events.
-  for (let i = 0; i < events.length; i += 500) writer.add(events.slice(i, i + 500).map(privacy));
+  // The bus hands batches of a few hundred events, between which the event
+  // loop turns (a relay's sockets, the writer's batches).
+  for (let i = 0; i < events.length; i += 500) {
+    writer.add(events.slice(i, i + 500).map(privacy));
+    if (process.env.BENCH_FEED !== 'all-at-once') await new Promise(setImmediate);
+  }
   await writer.flush();
   const seconds = (performance.now() - start) / 1000;
   await writer.close();
