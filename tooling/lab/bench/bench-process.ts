@@ -1,6 +1,6 @@
 // What the lab's bench scripts share: ports, /proc figures of a process,
 // smtp-source runs.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { run } from '../src/run-command';
@@ -93,11 +93,14 @@ export const median = (values: readonly number[]): number =>
 
 /**
  * Builds native-pipe/ (node-gyp from npm, against the running Node's headers)
- * when its addon is missing; returns the script that runs it.
+ * when its addon is missing or older than its sources; returns the script
+ * that runs it.
  */
 export async function buildNativePipe(): Promise<string> {
   const dir = join(import.meta.dirname, 'native-pipe');
-  if (!existsSync(join(dir, 'build/Release/native_pipe.node'))) {
+  const addon = join(dir, 'build/Release/native_pipe.node');
+  const sources = ['native-pipe.c', 'binding.gyp'].map((name) => statSync(join(dir, name)).mtimeMs);
+  if (!existsSync(addon) || statSync(addon).mtimeMs < Math.max(...sources)) {
     const prefix = dirname(dirname(process.execPath));
     const nodeGyp = join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
     await run(process.execPath, [nodeGyp, 'rebuild', `--directory=${dir}`, `--nodedir=${prefix}`], {

@@ -26,7 +26,6 @@ import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
-import { run } from '../src/run-command';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
 import {
   buildNativePipe,
@@ -34,6 +33,7 @@ import {
   freePort,
   median,
   sendMessage,
+  smtpSource,
   statusMiB,
   waitPort,
 } from './bench-process';
@@ -72,6 +72,7 @@ const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((nam
   return way;
 });
 const dir = mkdtempSync(join(tmpdir(), 'warp-bench-'));
+const DATABASE = join(dir, 'warp.sqlite');
 const children: ChildProcess[] = [];
 
 function start(
@@ -82,28 +83,6 @@ function start(
   const child = spawn(file, args, { stdio: ['ignore', 'ignore', stderr] });
   children.push(child);
   return child;
-}
-
-async function source(port: number, sessions: number, count: number): Promise<number> {
-  const started = performance.now();
-  await run(
-    'smtp-source',
-    [
-      '-s',
-      String(sessions),
-      '-l',
-      '4096',
-      '-m',
-      String(count),
-      '-f',
-      'bench@example.org',
-      '-t',
-      'sink@example.net',
-      `127.0.0.1:${port}`,
-    ],
-    { timeoutMs: 600_000 },
-  );
-  return performance.now() - started;
 }
 
 const load = () =>
@@ -158,73 +137,75 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** The relays of the run (every way but direct), started only when asked for. */
+type Relay = Exclude<Way, 'direct'>;
+
+async function startRelays(
+  relays: readonly Relay[],
+): Promise<Partial<Record<Relay, ChildProcess>>> {
+  const warpdRun = async (name: string, port: number, plugins: unknown[]) =>
+    start(process.execPath, [
+      await buildWarpd(),
+      'run',
+      '-c',
+      writeWarpdConfig(name, port, plugins),
+    ]);
+  const starters: Record<Relay, () => Promise<ChildProcess>> = {
+    warpd: () => warpdRun('warpd', WARPD, []),
+    // warpd's default plugin list (what `warpd run` uses without a `plugins`
+    // key) with the database in the temp dir; plugin-sqlite is loaded by the
+    // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
+    'warpd-sqlite': () =>
+      warpdRun(
+        'warpd-sqlite',
+        WARPD_SQLITE,
+        DEFAULT_PLUGINS.map((entry) =>
+          entry.use === '@warp/plugin-sqlite'
+            ? {
+                ...entry,
+                use: SQLITE_PLUGIN_BUNDLE,
+                options: { ...(entry.options as object), path: DATABASE },
+                ...(process.env.WARP_BENCH_STORE_WORKER === '1' ? { worker: true } : {}),
+              }
+            : entry,
+        ),
+      ),
+    haproxy: async () => {
+      writeFileSync(
+        join(dir, 'haproxy.cfg'),
+        `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
+      );
+      return start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
+    },
+    'node-pipe': async () =>
+      start(process.execPath, [
+        join(import.meta.dirname, 'pipe-proxy.mjs'),
+        String(NODE_PIPE),
+        String(SINK),
+      ]),
+    'native-pipe': async () =>
+      start(process.execPath, [await buildNativePipe(), String(NATIVE_PIPE), String(SINK)]),
+  };
+  const started: Partial<Record<Relay, ChildProcess>> = {};
+  for (const relay of relays) started[relay] = await starters[relay]();
+  return started;
+}
+
 async function main(): Promise<void> {
-  const bundle = await buildWarpd();
   // Its "read timeout" warnings about the idle sessions below are noise here.
   start('smtp-sink', ['-u', 'nobody', `127.0.0.1:${SINK}`, '1024'], 'ignore');
-  const warpd = start(process.execPath, [
-    bundle,
-    'run',
-    '-c',
-    writeWarpdConfig('warpd', WARPD, []),
-  ]);
-  // warpd's default plugin list (what `warpd run` uses without a `plugins`
-  // key) with the database in the temp dir; plugin-sqlite is loaded by the
-  // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
-  const database = join(dir, 'warp.sqlite');
-  const storePlugins = DEFAULT_PLUGINS.map((entry) =>
-    entry.use === '@warp/plugin-sqlite'
-      ? {
-          ...entry,
-          use: SQLITE_PLUGIN_BUNDLE,
-          options: { ...(entry.options as object), path: database },
-          ...(process.env.WARP_BENCH_STORE_WORKER === '1' ? { worker: true } : {}),
-        }
-      : entry,
-  );
-  const warpdSqlite = start(process.execPath, [
-    bundle,
-    'run',
-    '-c',
-    writeWarpdConfig('warpd-sqlite', WARPD_SQLITE, storePlugins),
-  ]);
-  writeFileSync(
-    join(dir, 'haproxy.cfg'),
-    `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
-  );
-  const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
-  const nodePipe = start(process.execPath, [
-    join(import.meta.dirname, 'pipe-proxy.mjs'),
-    String(NODE_PIPE),
-    String(SINK),
-  ]);
-  const nativePipe = start(process.execPath, [
-    await buildNativePipe(),
-    String(NATIVE_PIPE),
-    String(SINK),
-  ]);
-  await Promise.all(
-    [SINK, WARPD, HAPROXY, WARPD_SQLITE, NODE_PIPE, NATIVE_PIPE].map((port) => waitPort(port)),
-  );
-  const pid = warpd.pid as number;
-  const pids: Partial<Record<Way, number>> = {
-    warpd: pid,
-    haproxy: haproxy.pid as number,
-    'warpd-sqlite': warpdSqlite.pid as number,
-    'node-pipe': nodePipe.pid as number,
-    'native-pipe': nativePipe.pid as number,
-  };
+  const relays = ways.filter((way): way is Relay => way !== 'direct');
+  const processes = await startRelays(relays);
+  await Promise.all([SINK, ...relays.map((relay) => PORTS[relay])].map((port) => waitPort(port)));
+  const pids: Partial<Record<Way, number>> = {};
+  for (const relay of relays) pids[relay] = processes[relay]?.pid;
   // Warm-up: V8 optimises warpd's hot paths over its first few thousand
   // sessions, and the storing warpd creates its tables. One warpd, rounds of
   // 2000 messages (18:29 on 2026-11-28): 975, 555, then 495, 545, 485 and
   // 485 µs of CPU per message; the figures are for a warpd that has been
   // running, as a daemon is.
-  await source(WARPD, 20, WARM_UP);
-  await source(WARPD_SQLITE, 20, WARM_UP);
-  await source(HAPROXY, 20, WARM_UP);
-  await source(NODE_PIPE, 20, WARM_UP);
-  await source(NATIVE_PIPE, 20, WARM_UP);
-  let sentToSqlite = WARM_UP;
+  for (const relay of relays) await smtpSource(PORTS[relay], 20, WARM_UP);
+  let sentToSqlite = processes['warpd-sqlite'] ? WARM_UP : 0;
 
   console.log(`load average before: ${load()} (2 cores; shared machine)`);
   const results: Record<Way, number[]> = {
@@ -247,10 +228,10 @@ async function main(): Promise<void> {
     for (const name of ways) {
       const way = pids[name];
       const cpuBefore = way ? cpuTimeMs(way) : 0;
-      const ms = await source(PORTS[name], 20, messages);
+      const rate = await smtpSource(PORTS[name], 20, messages);
       if (way) cpu[name] += cpuTimeMs(way) - cpuBefore;
       if (name === 'warpd-sqlite') sentToSqlite += messages;
-      results[name].push((messages * 1000) / ms);
+      results[name].push(rate);
     }
   }
   const ran = (name: Way) => results[name].length > 0;
@@ -279,7 +260,7 @@ async function main(): Promise<void> {
   console.log(`load average after the rounds: ${load()}`);
 
   const single: Partial<Record<Way, number>> = {};
-  for (const name of ways) single[name] = (await source(PORTS[name], 1, 300)) / 300;
+  for (const name of ways) single[name] = 1000 / (await smtpSource(PORTS[name], 1, 300));
   console.log('single session, per message (connect..QUIT):');
   for (const name of ways) console.log(`  ${name.padEnd(8)} ${single[name]?.toFixed(3)} ms`);
   if (ran('direct') && ran('warpd') && ran('haproxy'))
@@ -296,19 +277,24 @@ async function main(): Promise<void> {
     console.log(
       `warpd CPU: ${perMessage('warpd')} ms per message, user+system (target <= 0.5); baseline haproxy: ${ran('haproxy') ? `${perMessage('haproxy')} ms` : 'not run'}; Node's floor (node-pipe): ${ran('node-pipe') ? `${perMessage('node-pipe')} ms` : 'not run'}; libuv byte path in Node (native-pipe): ${ran('native-pipe') ? `${perMessage('native-pipe')} ms` : 'not run'}`,
     );
-    console.log(`warpd peak RSS so far: ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (target <= 80)`);
+    console.log(
+      `warpd peak RSS so far: ${statusMiB(pids.warpd as number, 'VmHWM').toFixed(1)} MiB (target <= 80)`,
+    );
   }
-  if (ran('warpd-sqlite'))
+  const warpdSqlite = processes['warpd-sqlite'];
+  if (warpdSqlite) {
     console.log(
       `warpd-sqlite CPU: ${perMessage('warpd-sqlite')} ms per message, user+system; peak RSS ${statusMiB(warpdSqlite.pid as number, 'VmHWM').toFixed(1)} MiB`,
     );
-  // SIGTERM flushes the store: then every transaction must be in the database.
-  await stopChild(warpdSqlite);
-  const rows = storedRows(database);
-  console.log(
-    `warpd-sqlite stored ${rows.transactions} transactions of ${sentToSqlite} messages relayed (${rows.sessions} sessions incl. the start-up port probe, ${rows.exchanges} exchanges)`,
-  );
+    // SIGTERM flushes the store: then every transaction must be in the database.
+    await stopChild(warpdSqlite);
+    const rows = storedRows(DATABASE);
+    console.log(
+      `warpd-sqlite stored ${rows.transactions} transactions of ${sentToSqlite} messages relayed (${rows.sessions} sessions incl. the start-up port probe, ${rows.exchanges} exchanges)`,
+    );
+  }
   if (process.env.WARP_BENCH_WAYS !== undefined) return;
+  const pid = pids.warpd as number;
 
   const idle: Socket[] = [];
   const rssBefore = statusMiB(pid, 'VmRSS');
