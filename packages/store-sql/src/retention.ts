@@ -61,7 +61,13 @@ export async function purgeOlderThan(
       byNode.set(node_id, [...(byNode.get(node_id) ?? []), session_id]);
     await db.transaction().execute(async (trx) => {
       for (const [node, sessions] of byNode) {
-        for (const table of ['recipients', 'transactions', 'tls_results', 'sessions'] as const) {
+        for (const table of [
+          'message_captures',
+          'recipients',
+          'transactions',
+          'tls_results',
+          'sessions',
+        ] as const) {
           await trx
             .deleteFrom(table)
             .where('node_id', '=', node)

@@ -428,11 +428,22 @@ describe.each([
   it('purges what is older than the cutoff, in rounds', async () => {
     const writer = new BatchWriter(db, { nodeId: 'node-c' });
     writer.start();
+    // Captured at level `full`: the content must go with its session.
+    const message = {
+      headers: [],
+      content: 'Subject: old\r\n\r\nold body',
+      contentTruncated: false,
+    };
     for (let i = 0; i < 5; i++)
       writer.add(
-        sessionEvents({ nodeId: 'node-c', sessionId: `old-${i}`, startMs: T0 - 86_400_000 * 400 }),
+        sessionEvents({ nodeId: 'node-c', sessionId: `old-${i}`, startMs: T0 - 86_400_000 * 400 })
+          .map((e) => (e.type === 'transaction.completed' ? { ...e, message } : e))
+          .map(createPrivacyFilter({ capture: 'full' })),
       );
     await writer.close();
+    const capturesOf = (node: string) =>
+      db.selectFrom('message_captures').select('session_id').where('node_id', '=', node).execute();
+    expect(await capturesOf('node-c')).toHaveLength(5);
     const rollupOf = (node: string) =>
       db.selectFrom('rollup_latency').select('n').where('node_id', '=', node).execute();
     expect((await rollupOf('node-c')).length).toBeGreaterThan(0);
@@ -446,6 +457,7 @@ describe.each([
       .execute();
     expect(left).toEqual([]);
     expect(await rollupOf('node-c')).toEqual([]);
+    expect(await capturesOf('node-c')).toEqual([]);
     expect(await findSessions(db, { nodeId: 'node-a', limit: 1 })).toHaveLength(1);
   });
 });
