@@ -78,6 +78,22 @@ describe('published packages', () => {
     expect(readFileSync(log, 'utf8')).toBe('init packed thread=true\nclose\n');
   });
 
+  it('lets a process that loaded a worker plugin and left it idle exit (warpd check-config)', () => {
+    const fixture = join(repoRoot, 'packages/hooks/src/__fixtures__/worker-recorder.mjs');
+    const log = join(scratch, 'worker-idle.log');
+    const script = `
+      import { loadPlugin } from '@warp/hooks';
+      await loadPlugin({ use: ${JSON.stringify(fixture)}, options: { path: ${JSON.stringify(log)} }, worker: true });
+      console.log('loaded');`;
+    // A worker that held the process would hang until the timeout kills it (and throws).
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: scratch,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(out).toBe('loaded\n');
+  });
+
   for (const pkg of publishable) {
     describe(pkg.manifest.name, () => {
       it('declares what npm needs: exports (types first), files, sideEffects, license, public access', () => {

@@ -80,6 +80,9 @@ class PluginWorker {
       );
     });
     const loaded = await this.#next();
+    // An idle worker does not keep the process alive (`warpd check-config`
+    // loads plugins and exits); #call holds it while a request is out.
+    worker.unref();
     if (loaded.type === 'loaded') return loaded;
     await worker.terminate();
     if (loaded.type === 'load-failed') throw revive(loaded.error);
@@ -137,9 +140,14 @@ class PluginWorker {
     const worker = this.#worker;
     if (!worker) throw new Error(`the worker of plugin "${this.#spec.use}" is not running`);
     const answer = this.#next();
+    worker.ref();
     worker.postMessage(message);
-    const reply = await answer;
-    if (reply.type === 'failed') throw revive(reply.error);
+    try {
+      const reply = await answer;
+      if (reply.type === 'failed') throw revive(reply.error);
+    } finally {
+      worker.unref();
+    }
   }
 
   #next(): Promise<FromWorker> {
