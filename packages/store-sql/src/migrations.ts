@@ -149,10 +149,11 @@ async function createInitialSchema(db: Kysely<unknown>): Promise<void> {
 
 /**
  * The questions operators ask: by time, destination domain, MX, egress,
- * sender domain, reply code. On `exchanges` (13 of 14 rows are exchanges,
- * and each index is a B-tree every insert updates) only the provider
- * summaries get covering indexes; egress and sender-domain summaries read
- * `exchanges_at` for their time window.
+ * sender domain, reply code. Migration 0001 as released: its two covering
+ * indexes on `exchanges` (`exchanges_domain`, `exchanges_mx`) are dropped
+ * by 0002, which gives the summaries per-minute rollups instead; the
+ * summaries read `exchanges` only for the partial minutes at a window's
+ * ends, through `exchanges_at`.
  */
 const INDEXES: ReadonlyArray<readonly [table: string, name: string, columns: string[]]> = [
   ['sessions', 'sessions_opened', ['opened_us']],

@@ -2,10 +2,8 @@
 // plugin module, then answers the main thread's requests one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pluginFromModule } from '../load-plugin';
-import type { Plugin } from '../plugin';
+import { DECIDER_HOOKS, type Plugin } from '../plugin';
 import { type FromWorker, serializeError, type ToWorker } from './plugin-worker-protocol';
-
-const DECIDERS = ['selectEgress', 'beforeMail', 'beforeRcpt', 'beforeRelay'] as const;
 
 const port = parentPort as NonNullable<typeof parentPort>;
 const { moduleUrl, options, use } = workerData as {
@@ -60,7 +58,7 @@ if (plugin) {
     type: 'loaded',
     name: plugin.name,
     events: plugin.events ? [...plugin.events] : null,
-    deciders: DECIDERS.filter((hook) => typeof plugin.hooks[hook] === 'function'),
+    deciders: DECIDER_HOOKS.filter((hook) => typeof plugin.hooks[hook] === 'function'),
   });
   port.on('message', (message: ToWorker) => {
     handle(plugin, message).then(

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 
 /** The SQL dialects a store runs on. */
 export type Flavor = 'sqlite' | 'mysql';
@@ -11,9 +11,4 @@ export function flavorOf(db: Kysely<unknown>): Flavor {
   throw new Error(
     `[warp] [store-sql] unsupported kysely adapter ${adapter}: use SqliteDialect or MysqlDialect`,
   );
-}
-
-/** `excluded.col` (SQLite) or `VALUES(col)` (MySQL/MariaDB): the value an upsert tried to insert. */
-export function inserted(flavor: Flavor, column: string) {
-  return flavor === 'sqlite' ? sql.raw(`excluded.${column}`) : sql.raw(`VALUES(${column})`);
 }

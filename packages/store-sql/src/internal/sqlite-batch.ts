@@ -34,7 +34,7 @@ function statementOf(database: SqliteDatabase, text: string): SqliteStatement {
   return statement;
 }
 
-/** The widths of a table's columns, in order (`Infinity` for non-strings is harmless). */
+/** The widths of a table's columns, in order (a non-string value is never cut). */
 function widthsOf(columns: readonly string[]): number[] {
   return columns.map((c) => COLUMN_WIDTHS[c] ?? TEXT_WIDTH);
 }
