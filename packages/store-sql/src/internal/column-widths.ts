@@ -46,6 +46,19 @@ export const COLUMN_WIDTHS: Readonly<Record<string, number>> = {
 /** Characters kept of a TEXT column (4 bytes each in utf8mb4: under MySQL's 65535-byte TEXT). */
 export const TEXT_WIDTH = 16_000;
 
+/** Characters a string in `column` may hold. */
+export function widthOf(column: string): number {
+  return COLUMN_WIDTHS[column] ?? TEXT_WIDTH;
+}
+
+/**
+ * `value` cut to `width` characters: how every write path and the rollups
+ * cut, so a rollup's group key matches the rows it counts.
+ */
+export function cutTo(value: string, width = Number.POSITIVE_INFINITY): string {
+  return value.length > width ? value.slice(0, width) : value;
+}
+
 /** The row with every string cut to its column's width (the same object when nothing is too long). */
 export function fitRow<T extends object>(row: T): T {
   let copy: Record<string, unknown> | undefined;
@@ -54,7 +67,7 @@ export function fitRow<T extends object>(row: T): T {
   for (const column in source) {
     const value = source[column];
     if (typeof value !== 'string') continue;
-    const width = COLUMN_WIDTHS[column] ?? TEXT_WIDTH;
+    const width = widthOf(column);
     if (value.length > width) {
       copy ??= { ...source };
       copy[column] = value.slice(0, width);

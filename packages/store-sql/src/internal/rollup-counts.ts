@@ -1,5 +1,5 @@
 import type { RollupLatencyTable, RollupOutcomesTable } from '../schema';
-import { COLUMN_WIDTHS } from './column-widths';
+import { COLUMN_WIDTHS, cutTo } from './column-widths';
 import { MINUTE_US, ROLLUP_DIMENSIONS } from './rollup-migration';
 
 /** The group keys of a row in each summary dimension (`dest_domain`, `mx_host`, `egress_address`, `sender_domain`). */
@@ -26,11 +26,6 @@ interface Tally {
 /** The start of the rollup minute of a time in µs. */
 export function minuteOf(us: number): number {
   return Math.floor(us / MINUTE_US) * MINUTE_US;
-}
-
-/** A value cut to a column width the way `fitRow` cuts it, so rollup groups match the rows'. */
-export function cut(value: string, width = Number.POSITIVE_INFINITY): string {
-  return value.length > width ? value.slice(0, width) : value;
 }
 
 /**
@@ -109,12 +104,12 @@ function spread<T extends { n: number }>(
 ): T[] {
   const rows = new Map<string, T>();
   for (const t of tallies.values()) {
-    const what = cut(t.what, whatWidth);
+    const what = cutTo(t.what, whatWidth);
     for (let i = 0; i < ROLLUP_DIMENSIONS.length; i++) {
       const dimension = ROLLUP_DIMENSIONS[i];
       const value = t.keys[i];
       if (dimension === undefined || value === null || value === undefined) continue;
-      const key = cut(value, COLUMN_WIDTHS[dimension]);
+      const key = cutTo(value, COLUMN_WIDTHS[dimension]);
       const id = `${dimension}\u0000${t.minute}\u0000${key}\u0000${what}\u0000${t.bucket}\u0000${t.nodeId}`;
       let found = rows.get(id);
       if (found === undefined) {

@@ -1,7 +1,7 @@
 import type { Kysely, SqliteDatabase, SqliteStatement } from 'kysely';
 import type { StoreDatabase } from '../schema';
 import { batchMarker, tablesOf } from './batch-tables';
-import { COLUMN_WIDTHS, TEXT_WIDTH } from './column-widths';
+import { cutTo, widthOf } from './column-widths';
 import type { BatchRows } from './event-rows';
 import { insertStatement } from './insert-statement';
 
@@ -34,11 +34,6 @@ function statementOf(database: SqliteDatabase, text: string): SqliteStatement {
   return statement;
 }
 
-/** The widths of a table's columns, in order (a non-string value is never cut). */
-function widthsOf(columns: readonly string[]): number[] {
-  return columns.map((c) => COLUMN_WIDTHS[c] ?? TEXT_WIDTH);
-}
-
 /**
  * Rows bound per `run()` for the tables that gain from it: every `run()` is
  * a call into the addon plus a step and a reset of the statement. Measured
@@ -65,11 +60,7 @@ function bindRow(
     const value = record[columns[i] as string];
     const width = widths[i] as number;
     parameters[offset + i] =
-      value === undefined
-        ? null
-        : typeof value === 'string' && value.length > width
-          ? value.slice(0, width)
-          : value;
+      value === undefined ? null : typeof value === 'string' ? cutTo(value, width) : value;
   }
 }
 
@@ -83,7 +74,8 @@ function runRows(
   const first = rows[0];
   if (first === undefined) return 0;
   const columns = Object.keys(first);
-  const widths = widthsOf(columns);
+  // Per table, not per row: `fitRow` looks each width up again.
+  const widths = columns.map(widthOf);
   const width = columns.length;
   let changes = 0;
   let next = 0;
