@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli';
@@ -50,6 +50,15 @@ describe('warpd cli', () => {
     expect(await cli(['check-config', '-c', configFile('{"tls":{"policy":"off"}}')])).toMatchObject(
       { code: 0 },
     );
+  });
+
+  it('check-config finds plugins as run does: a relative path from the configuration file', async () => {
+    const config = configFile('{"plugins":[{"use":"./observer.mjs"}]}');
+    writeFileSync(
+      join(dirname(config), 'observer.mjs'),
+      "export default () => ({ name: 'observer', apiVersion: 1, hooks: { onEvent() {} } });\n",
+    );
+    expect(await cli(['check-config', '-c', config])).toMatchObject({ code: 0 });
   });
 
   it('exits 2 on an unknown command', async () => {

@@ -5,7 +5,7 @@ import { isWarpError } from '@warp/hooks';
 import { createPrivacyFilter } from '@warp/store-sql';
 import { firewallRules } from './firewall-rules';
 import { loadConfig } from './load-config';
-import { DEFAULT_PLUGINS, startDaemon, warpdVersion } from './run-daemon';
+import { DEFAULT_PLUGINS, pluginLoadOptions, startDaemon, warpdVersion } from './run-daemon';
 import type { WarpdConfig } from './warpd-config';
 import { WarpdError } from './warpd-error';
 
@@ -79,9 +79,7 @@ export async function runCli(
           );
         createPrivacyFilter(overridden.privacy);
         const { loadPlugins } = await import('@warp/hooks');
-        await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, {
-          importModule: (s) => import(s),
-        });
+        await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, pluginLoadOptions(values.config));
         io.out(`configuration ok${values.config ? `: ${values.config}` : ' (defaults)'}\n`);
         return 0;
       }

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import {
   createHookBus,
   type HookBus,
+  type LoadPluginOptions,
   loadPlugins,
   NOTICE_CHANNELS,
   type NoticeEvent,
@@ -64,6 +65,19 @@ export const DEFAULT_PLUGINS: readonly PluginEntry[] = [
   { use: '@warp/plugin-sqlite', options: { path: 'warp.sqlite' } },
 ];
 
+/**
+ * How warpd finds plugin modules, for `run` and `check-config` alike: paths
+ * relative to the configuration file, package names from warpd's own
+ * dependencies (also for a worker thread, which needs the module's URL).
+ */
+export function pluginLoadOptions(configPath: string | undefined): LoadPluginOptions {
+  return {
+    baseDir: configPath ? dirname(configPath) : process.cwd(),
+    importModule: (specifier) => import(specifier),
+    resolveModule: (specifier) => import.meta.resolve(specifier),
+  };
+}
+
 // The bus reports slow, failing and overflowing plugins on diagnostics
 // channels; without this an operator would never see them.
 function logNotices(logger: Logger): () => void {
@@ -106,11 +120,10 @@ export async function startDaemon(
     options.logDestination ?? process.stdout,
   );
   const stopLoggingNotices = logNotices(logger);
-  const plugins = await loadPlugins(config.plugins ?? DEFAULT_PLUGINS, {
-    baseDir: options.configPath ? dirname(options.configPath) : process.cwd(),
-    importModule: (specifier) => import(specifier),
-    resolveModule: (specifier) => import.meta.resolve(specifier),
-  });
+  const plugins = await loadPlugins(
+    config.plugins ?? DEFAULT_PLUGINS,
+    pluginLoadOptions(options.configPath),
+  );
   const bus = createHookBus({ nodeId, plugins });
   await bus.init();
   const fixed = config.fixedDestination ? parseHostPort(config.fixedDestination) : undefined;
