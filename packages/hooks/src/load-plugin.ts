@@ -62,20 +62,36 @@ export async function loadPlugin(
       ? pathToFileURL(resolve(options.baseDir ?? process.cwd(), use)).href
       : use;
   if (spec.worker) {
-    const url = specifier.startsWith('file:')
-      ? specifier
-      : (options.resolveModule ?? ((s: string) => import.meta.resolve(s)))(specifier);
+    const resolveModule = options.resolveModule ?? ((s: string) => import.meta.resolve(s));
+    let url: string;
+    try {
+      url = specifier.startsWith('file:') ? specifier : resolveModule(specifier);
+    } catch (error) {
+      throw cannotImport(use, error);
+    }
     return startPluginWorker({ use, moduleUrl: url, options: spec.options ?? {} });
   }
-  const importModule = options.importModule ?? ((s: string) => import(s));
-  let module: unknown;
-  try {
-    module = await importModule(specifier);
-  } catch (error) {
-    throw loadFailed(use, `cannot be imported: ${(error as Error)?.message ?? error}`, error);
-  }
-  return pluginFromModule(module, spec);
+  return pluginFromModule(
+    await importPlugin(options.importModule ?? ((s) => import(s)), specifier, use),
+    spec,
+  );
 }
+
+/** The module of a plugin entry, or `WARP_ERR_HOOKS_LOAD_FAILED` (in the relay's thread and in a worker). */
+export async function importPlugin(
+  importModule: (specifier: string) => Promise<unknown>,
+  specifier: string,
+  use: string,
+): Promise<unknown> {
+  try {
+    return await importModule(specifier);
+  } catch (error) {
+    throw cannotImport(use, error);
+  }
+}
+
+const cannotImport = (use: string, error: unknown) =>
+  loadFailed(use, `cannot be imported: ${(error as Error)?.message ?? error}`, error);
 
 /** The plugin a module's default-exported factory makes from `spec.options`, validated. */
 export function pluginFromModule(module: unknown, spec: PluginSpec): Plugin {

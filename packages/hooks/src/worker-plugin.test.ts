@@ -7,6 +7,7 @@ import { createHookBus } from './hook-bus';
 import { loadPlugin } from './load-plugin';
 import type { Plugin } from './plugin';
 import { sampleSession } from './testing/sample-events';
+import type { WarpError } from './warp-error';
 
 const fixture = new URL('./__fixtures__/worker-recorder.mjs', import.meta.url).href;
 
@@ -87,12 +88,12 @@ describe('a plugin in a worker thread', () => {
     });
   });
 
-  it('reports a module that cannot be loaded in the worker', async () => {
-    await expect(
-      loadPlugin({
-        use: new URL('./__fixtures__/missing.mjs', import.meta.url).href,
-        worker: true,
-      }),
-    ).rejects.toThrow(/missing\.mjs/);
+  it('reports a module that cannot be loaded in the worker as in the relay thread', async () => {
+    const use = new URL('./__fixtures__/missing.mjs', import.meta.url).href;
+    await expect(loadPlugin({ use, worker: true })).rejects.toThrow(/missing\.mjs/);
+    const inWorker = await loadPlugin({ use, worker: true }).catch((error: WarpError) => error);
+    const inThread = await loadPlugin({ use }).catch((error: WarpError) => error);
+    expect(inWorker).toMatchObject({ code: 'WARP_ERR_HOOKS_LOAD_FAILED' });
+    expect((inWorker as WarpError).code).toBe((inThread as WarpError).code);
   });
 });

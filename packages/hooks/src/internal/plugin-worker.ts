@@ -1,7 +1,7 @@
 // The entry of a plugin's worker thread (see worker-plugin.ts): loads the
 // plugin module, then answers the main thread's requests one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { pluginFromModule } from '../load-plugin';
+import { importPlugin, pluginFromModule } from '../load-plugin';
 import { DECIDER_HOOKS, type Plugin } from '../plugin';
 import { type FromWorker, serializeError, type ToWorker } from './plugin-worker-protocol';
 
@@ -15,7 +15,7 @@ const post = (message: FromWorker) => port.postMessage(message);
 
 async function load(): Promise<Plugin | undefined> {
   try {
-    return pluginFromModule(await import(moduleUrl), { use, options });
+    return pluginFromModule(await importPlugin((s) => import(s), moduleUrl, use), { use, options });
   } catch (error) {
     post({ type: 'load-failed', error: serializeError(error) });
     port.close();
