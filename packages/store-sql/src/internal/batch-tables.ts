@@ -32,7 +32,11 @@ export function tablesOf(rows: BatchRows): TableRows[] {
   ];
 }
 
-/** The `warp_batches` row of a batch. */
-export function batchMarker(batch: { id: string; nodeId: string }): Row {
-  return { batch_id: batch.id, node_id: batch.nodeId, written_us: Date.now() * 1000 };
+/**
+ * The `warp_batches` row of a batch, written first: when it exists already
+ * ("insert or ignore" changed nothing) the batch was written before.
+ */
+export function markerTable(batch: { id: string; nodeId: string }): TableRows {
+  const row = { batch_id: batch.id, node_id: batch.nodeId, written_us: Date.now() * 1000 };
+  return { table: 'warp_batches', rows: [row], mode: 'ignore', chunk: 1 };
 }

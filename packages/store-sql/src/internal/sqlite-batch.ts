@@ -1,6 +1,6 @@
 import type { Kysely, SqliteDatabase, SqliteStatement } from 'kysely';
 import type { StoreDatabase } from '../schema';
-import { batchMarker, tablesOf } from './batch-tables';
+import { markerTable, tablesOf } from './batch-tables';
 import { cutTo, widthOf } from './column-widths';
 import type { BatchRows } from './event-rows';
 import { insertStatement } from './insert-statement';
@@ -117,7 +117,8 @@ export function writeSqliteBatch(
 ): boolean {
   statementOf(database, 'begin').run([]);
   try {
-    if (runRows(database, 'warp_batches', [batchMarker(batch)], 'ignore') === 0) {
+    const marker = markerTable(batch);
+    if (runRows(database, marker.table, marker.rows, marker.mode) === 0) {
       statementOf(database, 'rollback').run([]);
       return false;
     }

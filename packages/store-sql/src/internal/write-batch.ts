@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import type { StoreDatabase } from '../schema';
-import { batchMarker, type TableRows, tablesOf } from './batch-tables';
+import { markerTable, type TableRows, tablesOf } from './batch-tables';
 import { fitRow } from './column-widths';
 import type { BatchRows } from './event-rows';
 import { type Flavor, flavorOf } from './flavor';
@@ -84,8 +84,7 @@ export async function writeBatch(
   }
   const flavor = flavorOf(db as Kysely<unknown>);
   return db.transaction().execute(async (trx) => {
-    const marker = { table: 'warp_batches', rows: [batchMarker(batch)], mode: 'ignore', chunk: 1 };
-    if ((await insertRows(trx, flavor, marker as TableRows)) === 0) return false;
+    if ((await insertRows(trx, flavor, markerTable(batch))) === 0) return false;
     for (const table of tablesOf(batch.rows)) await insertRows(trx, flavor, table);
     return true;
   });
