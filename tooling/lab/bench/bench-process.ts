@@ -1,7 +1,9 @@
 // What the lab's bench scripts share: ports, /proc figures of a process,
-// smtp-source runs.
+// smtp-source runs, the idle-session and 50 MB probes.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run } from '../src/run-command';
 
@@ -108,4 +110,57 @@ export async function buildNativePipe(): Promise<string> {
     });
   }
   return join(dir, 'native-pipe.mjs');
+}
+
+/** The load average, as the benches print it. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+/** Sends SIGTERM and waits for the exit (at once when it has exited already). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** RSS (MiB) of process `pid` before and while `count` sessions to `port` sit idle after their greeting. */
+export async function idleSessions(
+  port: number,
+  pid: number,
+  count = 500,
+): Promise<{ before: number; during: number }> {
+  const idle: Socket[] = [];
+  const before = statusMiB(pid, 'VmRSS');
+  for (let i = 0; i < count; i++) {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    idle.push(socket);
+  }
+  const during = statusMiB(pid, 'VmRSS');
+  for (const socket of idle) socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return { before, during };
+}
+
+/**
+ * One 50 MB message through `port`; process `pid`'s peak RSS before and
+ * after, its RSS before, the peak's growth over the higher of the two
+ * (MiB), and the time from EHLO to QUIT.
+ */
+export async function bigMessage(
+  port: number,
+  pid: number,
+): Promise<{ ms: number; hwmBefore: number; rssBefore: number; hwm: number; growth: number }> {
+  const hwmBefore = statusMiB(pid, 'VmHWM');
+  const rssBefore = statusMiB(pid, 'VmRSS');
+  const started = performance.now();
+  await sendMessage(port, 50 * 1024 * 1024);
+  const ms = performance.now() - started;
+  const hwm = statusMiB(pid, 'VmHWM');
+  return { ms, hwmBefore, rssBefore, hwm, growth: hwm - Math.max(hwmBefore, rssBefore) };
 }

@@ -18,18 +18,20 @@
 //     'small=current,--max-semi-space-size=2'
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWarpd } from '../src/warpd-process';
 import {
+  bigMessage,
   cpuTimeMs,
   freePort,
+  idleSessions,
+  loadAverage,
   median,
-  sendMessage,
   smtpSource,
   statusMiB,
+  stopChild,
   waitPort,
 } from './bench-process';
 
@@ -93,27 +95,13 @@ function start(file: string, args: string[], env: NodeJS.ProcessEnv = process.en
 
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
 
-async function idleSessions(variant: Variant): Promise<string> {
-  const idle: Socket[] = [];
-  const before = statusMiB(variant.pid, 'VmRSS');
-  for (let i = 0; i < 500; i++) {
-    const socket = connect({ host: '127.0.0.1', port: variant.port });
-    socket.on('error', () => {});
-    await new Promise<void>((done) => socket.once('data', () => done()));
-    idle.push(socket);
-  }
-  const during = statusMiB(variant.pid, 'VmRSS');
-  for (const socket of idle) socket.destroy();
-  await new Promise((r) => setTimeout(r, 500));
+async function probeIdle(variant: Variant): Promise<string> {
+  const { before, during } = await idleSessions(variant.port, variant.pid);
   return `500 idle ${during.toFixed(1)} MiB (before ${before.toFixed(1)})`;
 }
 
-async function bigMessage(variant: Variant): Promise<string> {
-  const hwmBefore = statusMiB(variant.pid, 'VmHWM');
-  const rssBefore = statusMiB(variant.pid, 'VmRSS');
-  await sendMessage(variant.port, 50 * 1024 * 1024);
-  const hwm = statusMiB(variant.pid, 'VmHWM');
-  const growth = hwm - Math.max(hwmBefore, rssBefore);
+async function probeBig(variant: Variant): Promise<string> {
+  const { hwm, rssBefore, growth } = await bigMessage(variant.port, variant.pid);
   return `50 MB message: peak ${hwm.toFixed(1)} MiB (RSS before ${rssBefore.toFixed(1)}), growth of the peak ${growth.toFixed(1)} MiB`;
 }
 
@@ -164,9 +152,7 @@ async function startVariants(specs: string[], sink: number): Promise<Variant[]> 
 }
 
 function printThroughput(variants: Variant[], direct: number[]): void {
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+  const load = loadAverage();
   console.log(
     `${SESSIONS} sessions, 4 KiB, one connection per message, ${messages} messages x ${rounds} rounds; load average ${load}`,
   );
@@ -180,15 +166,7 @@ function printThroughput(variants: Variant[], direct: number[]): void {
 }
 
 async function printPeaks(variants: Variant[]): Promise<void> {
-  await Promise.all(
-    variants.map(
-      (variant) =>
-        new Promise<void>((done) => {
-          variant.child?.once('exit', () => done());
-          variant.child?.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(variants.map((variant) => variant.child && stopChild(variant.child)));
   for (const variant of variants) {
     const peak = JSON.parse(readFileSync(variant.peaksFile, 'utf8')) as Record<string, number>;
     const shown = SHOWN.map((key) => `${key} ${mib(peak[key] ?? 0)}`).join(', ');
@@ -217,8 +195,8 @@ async function main(): Promise<void> {
   if (rounds > 0) printThroughput(variants, direct);
   if (values.full) {
     for (const variant of variants) {
-      const idle = await idleSessions(variant);
-      console.log(`  ${variant.name.padEnd(14)} ${idle}; ${await bigMessage(variant)}`);
+      const idle = await probeIdle(variant);
+      console.log(`  ${variant.name.padEnd(14)} ${idle}; ${await probeBig(variant)}`);
     }
   }
   if (values.breakdown) await printPeaks(variants);

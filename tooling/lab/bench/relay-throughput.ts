@@ -22,19 +22,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, type Socket } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
 import {
+  bigMessage,
   buildNativePipe,
   cpuTimeMs,
   freePort,
+  idleSessions,
+  loadAverage,
   median,
-  sendMessage,
   smtpSource,
   statusMiB,
+  stopChild,
   waitPort,
 } from './bench-process';
 
@@ -85,11 +87,6 @@ function start(
   return child;
 }
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-
 function writeWarpdConfig(name: string, port: number, plugins: unknown[]): string {
   const path = join(dir, `${name}.json`);
   writeFileSync(
@@ -128,13 +125,6 @@ function storedRows(path: string): Record<string, number> {
   } finally {
     db.close();
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** The relays of the run (every way but direct), started only when asked for. */
@@ -207,7 +197,7 @@ async function main(): Promise<void> {
   for (const relay of relays) await smtpSource(PORTS[relay], 20, WARM_UP);
   let sentToSqlite = processes['warpd-sqlite'] ? WARM_UP : 0;
 
-  console.log(`load average before: ${load()} (2 cores; shared machine)`);
+  console.log(`load average before: ${loadAverage()} (2 cores; shared machine)`);
   const results: Record<Way, number[]> = {
     direct: [],
     warpd: [],
@@ -257,7 +247,7 @@ async function main(): Promise<void> {
       `  storage on/off${process.env.WARP_BENCH_STORE_WORKER === '1' ? ' (store in a worker thread)' : ''}: warpd-sqlite/warpd = ${(median(results['warpd-sqlite']) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
     );
   }
-  console.log(`load average after the rounds: ${load()}`);
+  console.log(`load average after the rounds: ${loadAverage()}`);
 
   const single: Partial<Record<Way, number>> = {};
   for (const name of ways) single[name] = 1000 / (await smtpSource(PORTS[name], 1, 300));
@@ -296,26 +286,13 @@ async function main(): Promise<void> {
   if (process.env.WARP_BENCH_WAYS !== undefined) return;
   const pid = pids.warpd as number;
 
-  const idle: Socket[] = [];
-  const rssBefore = statusMiB(pid, 'VmRSS');
-  for (let i = 0; i < 500; i++) {
-    const socket = connect({ host: '127.0.0.1', port: WARPD });
-    socket.on('error', () => {});
-    await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-    idle.push(socket);
-  }
+  const idle = await idleSessions(WARPD, pid);
   console.log(
-    `500 idle sessions: warpd RSS ${statusMiB(pid, 'VmRSS').toFixed(1)} MiB (before ${rssBefore.toFixed(1)} MiB; target <= 100)`,
+    `500 idle sessions: warpd RSS ${idle.during.toFixed(1)} MiB (before ${idle.before.toFixed(1)} MiB; target <= 100)`,
   );
-  for (const socket of idle) socket.destroy();
-  await new Promise((r) => setTimeout(r, 500));
-
-  const hwmBefore = statusMiB(pid, 'VmHWM');
-  const rssBig = statusMiB(pid, 'VmRSS');
-  const started = performance.now();
-  await sendMessage(WARPD, 50 * 1024 * 1024);
+  const big = await bigMessage(WARPD, pid);
   console.log(
-    `50 MB message: ${(performance.now() - started).toFixed(0)} ms (EHLO to QUIT); warpd peak RSS ${statusMiB(pid, 'VmHWM').toFixed(1)} MiB (before ${hwmBefore.toFixed(1)}, RSS before ${rssBig.toFixed(1)}; growth ${(statusMiB(pid, 'VmHWM') - Math.max(hwmBefore, rssBig)).toFixed(1)} MiB of peak; target growth <= 16)`,
+    `50 MB message: ${big.ms.toFixed(0)} ms (EHLO to QUIT); warpd peak RSS ${big.hwm.toFixed(1)} MiB (before ${big.hwmBefore.toFixed(1)}, RSS before ${big.rssBefore.toFixed(1)}; growth ${big.growth.toFixed(1)} MiB of peak; target growth <= 16)`,
   );
 }
 
