@@ -83,7 +83,16 @@ export async function rollupTables(db: Kysely<unknown>): Promise<void> {
       group by ${minute('completed_us')}, ${column}, outcome, node_id`.execute(db);
   }
   for (const index of ['exchanges_domain', 'exchanges_mx']) {
-    const drop = db.schema.dropIndex(index);
-    await (flavor === 'mysql' ? drop.on('exchanges') : drop).ifExists().execute();
+    if (flavor === 'sqlite') {
+      await db.schema.dropIndex(index).ifExists().execute();
+      continue;
+    }
+    // MySQL has no DROP INDEX IF EXISTS (MariaDB has): ask the catalogue.
+    const present = await sql<{ n: number }>`select count(*) as n from information_schema.statistics
+      where table_schema = database() and table_name = 'exchanges' and index_name = ${index}`.execute(
+      db,
+    );
+    if (Number(present.rows[0]?.n ?? 0) > 0)
+      await db.schema.dropIndex(index).on('exchanges').execute();
   }
 }
