@@ -14,6 +14,7 @@ import {
   dropTestDatabase,
   openMysql,
   openSqlite,
+  openSqliteKysely,
 } from './internal/test-databases';
 import { writeBatch } from './internal/write-batch';
 import { migrateToLatest } from './migrations';
@@ -39,6 +40,15 @@ function sqliteBackend(): Backend {
   };
 }
 
+function sqliteKyselyBackend(): Backend {
+  const dir = mkdtempSync(join(tmpdir(), 'warp-store-kysely-'));
+  return {
+    name: 'sqlite',
+    open: () => openSqliteKysely(join(dir, 'store.db')),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 function mysqlBackend(): Backend {
   let database: string | undefined;
   return {
@@ -55,6 +65,7 @@ const T0 = Date.parse('2026-11-28T12:00:00Z');
 
 describe.each([
   { name: 'SQLite', makeBackend: sqliteBackend },
+  { name: 'SQLite through a plain Kysely', makeBackend: sqliteKyselyBackend },
   { name: 'MariaDB', makeBackend: mysqlBackend },
 ])('store on $name', ({ makeBackend }) => {
   const backend = makeBackend();

@@ -3,18 +3,30 @@
  * uses the drivers, which are dev dependencies here).
  */
 import Database from 'better-sqlite3';
-import { Kysely, MysqlDialect } from 'kysely';
+import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { createPool, type PoolOptions } from 'mysql2';
 import type { StoreDatabase } from '../schema';
 import { createSqliteStore } from '../sqlite-store';
 
-/** Open (or create) a SQLite store file in WAL mode. */
-export function openSqlite(path: string): Kysely<StoreDatabase> {
+function openFile(path: string): Database.Database {
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  return createSqliteStore(database);
+  return database;
+}
+
+/** Open (or create) a SQLite store file in WAL mode (prepared-statement writes). */
+export function openSqlite(path: string): Kysely<StoreDatabase> {
+  return createSqliteStore(openFile(path));
+}
+
+/**
+ * The same file through a Kysely made elsewhere (not `createSqliteStore`):
+ * batches go through kysely's multi-row INSERTs, the path other embedders take.
+ */
+export function openSqliteKysely(path: string): Kysely<StoreDatabase> {
+  return new Kysely<StoreDatabase>({ dialect: new SqliteDialect({ database: openFile(path) }) });
 }
 
 /** Connection options of the local MariaDB. */
