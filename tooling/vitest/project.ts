@@ -10,6 +10,8 @@ export interface WarpProjectOptions {
   typia?: boolean;
   /** Per-test timeout in ms (integration suites that start real services need more). */
   testTimeout?: number;
+  /** Environment variables for the tests (a second project over the same files, say). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function warpProject(configUrl: string, options: WarpProjectOptions): Vit
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       testTimeout: options.testTimeout ?? 15_000,
       hookTimeout: options.testTimeout ?? 30_000,
+      env: options.env,
     },
   });
 }

@@ -10,6 +10,7 @@ import {
   type NoticeEvent,
   type SessionEvent,
 } from '@warp/hooks';
+import { nativeIo } from '@warp/native-io';
 import { getOriginalDestination } from '@warp/original-dst';
 import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
 import { createPrivacyFilter } from '@warp/store-sql';
@@ -154,6 +155,7 @@ export async function startDaemon(
     tlsOptions: config.tls?.caFile ? { ca: readFileSync(config.tls.caFile) } : undefined,
     tlsBrokenTtlMs: (config.tls?.brokenTtlSeconds ?? 3600) * 1000,
     relayBdat: config.relayBdat ?? true,
+    io: config.io === 'native' ? nativeIo : undefined,
     maxSessions: config.maxSessions ?? 1000,
     timeouts: timeoutsOf(config),
     // The relay keeps only what the privacy level shows: nothing at envelope.

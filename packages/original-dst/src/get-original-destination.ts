@@ -1,7 +1,6 @@
-import type { Socket } from 'node:net';
 import { binding } from './internal/load-binding';
 import { isNativeFailure } from './internal/native-binding';
-import { socketFd } from './internal/socket-fd';
+import { type SocketOrFd, socketFd } from './internal/socket-fd';
 import { syscallError } from './internal/syscall-error';
 import { OriginalDstError } from './original-dst-error';
 
@@ -27,7 +26,8 @@ export interface OriginalDestination {
  * Any other failed system call throws `WARP_ERR_ORIGINAL_DST_SYSCALL_FAILED`
  * carrying the errno name.
  *
- * @param socket an accepted `net.Socket`, or the raw fd of a connected TCP socket
+ * @param socket an accepted `net.Socket` (or a socket showing its fd the same
+ *   way, such as `@warp/native-io`'s `NativeSocket`), or the raw fd of a connected TCP socket
  * @example
  * ```ts
  * net.createServer((socket) => {
@@ -36,7 +36,7 @@ export interface OriginalDestination {
  * }).listen(10025, '127.0.0.1');
  * ```
  */
-export function getOriginalDestination(socket: Socket | number): OriginalDestination {
+export function getOriginalDestination(socket: SocketOrFd): OriginalDestination {
   const fd = socketFd(socket);
   const result = binding().originalDestination(fd);
   if (isNativeFailure(result)) {

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import { type AddressInfo, createServer, isIPv4, type Server, type Socket } from 'node:net';
+import { type AddressInfo, isIPv4 } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { hiddenCapabilities } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionEvent } from '@warp/hooks';
@@ -11,6 +11,7 @@ import { Session, type SessionHost } from './internal/session';
 import type { SessionContextForEhlo } from './internal/session-ehlo';
 import { TlsBrokenMemory } from './internal/tls-broken-memory';
 import { RelayError } from './relay-error';
+import { nodeIo, type RelayListener, type RelaySocket } from './relay-io';
 import {
   DEFAULT_TIMEOUTS,
   type Destination,
@@ -25,7 +26,7 @@ export interface Relay {
   /** Starts listening (default host `127.0.0.1`); resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Relays an already accepted socket (for embedding in another server). */
-  handle(socket: Socket): void;
+  handle(socket: RelaySocket): void;
   /**
    * Graceful shutdown: stop accepting, close idle sessions with `421 4.3.2`,
    * let sessions in a transaction finish until `graceMs`, then close them
@@ -61,6 +62,7 @@ function resolveOptions(options: RelayOptions): ResolvedRelayOptions {
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     capture: resolveCaptureOptions(options.capture),
     wants: eventWants(options.events),
+    io: options.io ?? nodeIo,
   };
 }
 
@@ -84,8 +86,8 @@ class RelayServer implements Relay, SessionHost {
   readonly ehlo: SessionContextForEhlo;
   readonly #sessions = new Set<Session>();
   readonly #pool: EgressPool;
-  readonly #servers: Server[] = [];
-  /** Where each server listens, read once: `server.address()` is a system call. */
+  readonly #listeners: RelayListener[] = [];
+  /** Where each listener listens, read once: reading it is a system call. */
   readonly #bound: AddressInfo[] = [];
   #closing = false;
 
@@ -109,25 +111,14 @@ class RelayServer implements Relay, SessionHost {
     if (this.options.wants[event.type]) this.options.events?.emit(event);
   }
 
-  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    // noDelay here sets TCP_NODELAY as each connection is accepted, without
-    // a setNoDelay call per session.
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.handle(socket),
-    );
-    this.#servers.push(server);
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.removeListener('error', reject);
-        const bound = server.address() as AddressInfo;
-        this.#bound.push(bound);
-        resolve(bound);
-      });
-    });
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const listener = await this.options.io.listen(port, host, (socket) => this.handle(socket));
+    this.#listeners.push(listener);
+    this.#bound.push(listener.address);
+    return listener.address;
   }
 
-  handle(socket: Socket): void {
+  handle(socket: RelaySocket): void {
     if (this.#closing || this.#sessions.size >= this.options.maxSessions) {
       const why = this.#closing
         ? 'warp is shutting down'
@@ -171,7 +162,7 @@ class RelayServer implements Relay, SessionHost {
   async connectMx(
     session: Session,
     destination: Destination,
-  ): Promise<{ socket: Socket; egress: () => Endpoint }> {
+  ): Promise<{ socket: RelaySocket; egress: () => Endpoint }> {
     let localAddress: string | undefined;
     if (this.options.selectEgress && this.#pool.addresses.length > 0) {
       const chosen = await this.options.selectEgress({
@@ -184,7 +175,12 @@ class RelayServer implements Relay, SessionHost {
       if (chosen && this.#pool.addresses.includes(chosen)) localAddress = chosen;
     }
     localAddress ??= this.#pool.pick(destination.address);
-    const socket = await dial(destination, localAddress, this.options.timeouts.connectMs);
+    const socket = await dial(
+      this.options.io,
+      destination,
+      localAddress,
+      this.options.timeouts.connectMs,
+    );
     return {
       socket,
       // Read only when an event takes it: each read is a getsockname call.
@@ -202,9 +198,7 @@ class RelayServer implements Relay, SessionHost {
   async close(options: { graceMs?: number } = {}): Promise<void> {
     this.#closing = true;
     const graceMs = options.graceMs ?? 30_000;
-    const serverClosed = Promise.all(
-      this.#servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
-    );
+    const serverClosed = Promise.all(this.#listeners.map((listener) => listener.close()));
     for (const session of this.#sessions) session.drain();
     const deadline = performance.now() + graceMs;
     while (this.#sessions.size > 0 && performance.now() < deadline)

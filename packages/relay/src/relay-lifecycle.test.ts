@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay } from './create-relay';
 import { type FakeMx, startFakeMx } from './internal/test-support/fake-mx';
-import { type Harness, startRelay } from './internal/test-support/relay-harness';
+import { type Harness, startRelay, testIo } from './internal/test-support/relay-harness';
 import { connectClient } from './internal/test-support/smtp-client';
 
 let mx: FakeMx | undefined;
@@ -31,6 +31,7 @@ describe('relay lifecycle', () => {
   it('refuses a destination that loops back to the relay itself', async () => {
     const events: unknown[] = [];
     const relay = createRelay({
+      io: testIo(),
       resolveDestination: () => ({ address: '127.0.0.1', port }),
       events: { emit: (e) => events.push(e) },
     });
@@ -50,6 +51,7 @@ describe('relay lifecycle', () => {
 
   it('refuses a connection whose destination cannot be resolved', async () => {
     const relay = createRelay({
+      io: testIo(),
       resolveDestination: () => {
         throw new Error('not redirected');
       },

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type {
   EgressContext,
@@ -10,6 +9,7 @@ import type {
   VerdictResult,
 } from '@warp/hooks';
 import type { EventWants } from './internal/event-wants';
+import type { RelayIo, RelaySocket } from './relay-io';
 
 /**
  * What to do about TLS towards the MX:
@@ -33,9 +33,11 @@ export interface Destination {
 /**
  * Finds the destination of an accepted socket: `getOriginalDestination` of
  * `@warp/original-dst` in a daemon, a fixed address in tests. Throw (ideally
- * a coded warp error) when the connection was not redirected.
+ * a coded warp error) when the connection was not redirected. The socket is
+ * a `net.Socket`, or a `NativeSocket` with `io: nativeIo` (which exposes its
+ * fd as `net.Socket` does, so `getOriginalDestination` takes either).
  */
-export type ResolveDestination = (socket: Socket) => Destination | Promise<Destination>;
+export type ResolveDestination = (socket: RelaySocket) => Destination | Promise<Destination>;
 
 /**
  * Timeouts in milliseconds. Defaults follow RFC 5321 section 4.5.3.2 and
@@ -143,6 +145,12 @@ export interface RelayOptions {
   timeouts?: Partial<RelayTimeouts>;
   /** What of each message `transaction.completed` carries (default: none; see {@link MessageCaptureOptions}). */
   capture?: MessageCaptureOptions;
+  /**
+   * How sockets are made (default Node's `net`, {@link nodeIo}). `nativeIo`
+   * of `@warp/native-io` relays through libuv without Node's streams: less
+   * CPU per message; TLS towards the MX stays with Node's `tls`.
+   */
+  io?: RelayIo;
 }
 
 /** Every option of {@link RelayOptions} with its default applied. */
@@ -159,6 +167,7 @@ export interface ResolvedRelayOptions
       | 'tlsOptions'
       | 'timeouts'
       | 'capture'
+      | 'io'
     >
   > {
   events: EventSink | undefined;
@@ -170,6 +179,7 @@ export interface ResolvedRelayOptions
   tlsOptions: RelayOptions['tlsOptions'];
   timeouts: RelayTimeouts;
   capture: Required<MessageCaptureOptions>;
+  io: RelayIo;
   /** Which events {@link events} takes (from its `types`). */
   wants: EventWants;
 }

@@ -50,9 +50,11 @@ const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
 const NODE_PIPE = await freePort();
 const NATIVE_PIPE = await freePort();
+const WARPD_NATIVE = await freePort();
 const ALL_WAYS = [
   'direct',
   'warpd',
+  'warpd-native',
   'haproxy',
   'warpd-sqlite',
   'node-pipe',
@@ -62,6 +64,7 @@ type Way = (typeof ALL_WAYS)[number];
 const PORTS: Record<Way, number> = {
   direct: SINK,
   warpd: WARPD,
+  'warpd-native': WARPD_NATIVE,
   haproxy: HAPROXY,
   'warpd-sqlite': WARPD_SQLITE,
   'node-pipe': NODE_PIPE,
@@ -87,7 +90,12 @@ function start(
   return child;
 }
 
-function writeWarpdConfig(name: string, port: number, plugins: unknown[]): string {
+function writeWarpdConfig(
+  name: string,
+  port: number,
+  plugins: unknown[],
+  extra: Record<string, unknown> = {},
+): string {
   const path = join(dir, `${name}.json`);
   writeFileSync(
     path,
@@ -97,6 +105,7 @@ function writeWarpdConfig(name: string, port: number, plugins: unknown[]): strin
       log: { level: 'warn' },
       plugins,
       maxSessions: 2000,
+      ...extra,
     }),
   );
   return path;
@@ -133,15 +142,21 @@ type Relay = Exclude<Way, 'direct'>;
 async function startRelays(
   relays: readonly Relay[],
 ): Promise<Partial<Record<Relay, ChildProcess>>> {
-  const warpdRun = async (name: string, port: number, plugins: unknown[]) =>
+  const warpdRun = async (
+    name: string,
+    port: number,
+    plugins: unknown[],
+    extra: Record<string, unknown> = {},
+  ) =>
     start(process.execPath, [
       await buildWarpd(),
       'run',
       '-c',
-      writeWarpdConfig(name, port, plugins),
+      writeWarpdConfig(name, port, plugins, extra),
     ]);
   const starters: Record<Relay, () => Promise<ChildProcess>> = {
     warpd: () => warpdRun('warpd', WARPD, []),
+    'warpd-native': () => warpdRun('warpd-native', WARPD_NATIVE, [], { io: 'native' }),
     // warpd's default plugin list (what `warpd run` uses without a `plugins`
     // key) with the database in the temp dir; plugin-sqlite is loaded by the
     // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
@@ -198,22 +213,11 @@ async function main(): Promise<void> {
   let sentToSqlite = processes['warpd-sqlite'] ? WARM_UP : 0;
 
   console.log(`load average before: ${loadAverage()} (2 cores; shared machine)`);
-  const results: Record<Way, number[]> = {
-    direct: [],
-    warpd: [],
-    haproxy: [],
-    'warpd-sqlite': [],
-    'node-pipe': [],
-    'native-pipe': [],
-  };
-  const cpu: Record<Way, number> = {
-    direct: 0,
-    warpd: 0,
-    haproxy: 0,
-    'warpd-sqlite': 0,
-    'node-pipe': 0,
-    'native-pipe': 0,
-  };
+  const results = Object.fromEntries(ALL_WAYS.map((way) => [way, [] as number[]])) as Record<
+    Way,
+    number[]
+  >;
+  const cpu = Object.fromEntries(ALL_WAYS.map((way) => [way, 0])) as Record<Way, number>;
   for (let round = 0; round < rounds; round++) {
     for (const name of ways) {
       const way = pids[name];
@@ -232,7 +236,7 @@ async function main(): Promise<void> {
   for (const name of ways) {
     const m = median(results[name]);
     console.log(
-      `  ${name.padEnd(8)} ${m.toFixed(0).padStart(6)} msg/s  ${ran('direct') ? `${(m / direct).toFixed(2)}x direct` : '(direct not run)'}  (rounds: ${results[name].map((v) => v.toFixed(0)).join(', ')})`,
+      `  ${name.padEnd(12)} ${m.toFixed(0).padStart(6)} msg/s  ${ran('direct') ? `${(m / direct).toFixed(2)}x direct` : '(direct not run)'}  (rounds: ${results[name].map((v) => v.toFixed(0)).join(', ')})`,
     );
   }
   if (ran('haproxy'))
@@ -252,10 +256,14 @@ async function main(): Promise<void> {
   const single: Partial<Record<Way, number>> = {};
   for (const name of ways) single[name] = 1000 / (await smtpSource(PORTS[name], 1, 300));
   console.log('single session, per message (connect..QUIT):');
-  for (const name of ways) console.log(`  ${name.padEnd(8)} ${single[name]?.toFixed(3)} ms`);
+  for (const name of ways) console.log(`  ${name.padEnd(12)} ${single[name]?.toFixed(3)} ms`);
   if (ran('direct') && ran('warpd') && ran('haproxy'))
     console.log(
       `  added by warpd: ${((single.warpd ?? 0) - (single.direct ?? 0)).toFixed(3)} ms (haproxy: ${((single.haproxy ?? 0) - (single.direct ?? 0)).toFixed(3)} ms); target <= 1 ms`,
+    );
+  if (ran('direct') && ran('warpd-native'))
+    console.log(
+      `  added by warpd with io native: ${((single['warpd-native'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
     );
   if (ran('direct') && ran('warpd-sqlite'))
     console.log(
@@ -271,6 +279,10 @@ async function main(): Promise<void> {
       `warpd peak RSS so far: ${statusMiB(pids.warpd as number, 'VmHWM').toFixed(1)} MiB (target <= 80)`,
     );
   }
+  if (ran('warpd-native'))
+    console.log(
+      `warpd-native CPU: ${perMessage('warpd-native')} ms per message, user+system; peak RSS so far ${statusMiB(pids['warpd-native'] as number, 'VmHWM').toFixed(1)} MiB`,
+    );
   const warpdSqlite = processes['warpd-sqlite'];
   if (warpdSqlite) {
     console.log(

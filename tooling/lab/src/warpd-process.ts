@@ -51,15 +51,18 @@ function isStale(packageDir: string): boolean {
 /**
  * Builds warpd for the lab: `@warp/*` sources bundled with the typia
  * transform (no per-package build needed), except the native
- * `@warp/original-dst`, built with its own script when its dist is missing.
+ * `@warp/original-dst` and `@warp/native-io`, each built with its own script
+ * when its dist is missing or older than its sources.
  * Output sits in apps/warpd/dist so pino and the addons resolve from there;
  * {@link SQLITE_PLUGIN_BUNDLE} is built alongside.
  */
 export async function buildWarpd(): Promise<string> {
-  if (isStale(join(REPO, 'packages/original-dst'))) {
-    await run('pnpm', ['--dir', REPO, '--filter', '@warp/original-dst', 'build'], {
-      timeoutMs: 300_000,
-    });
+  for (const name of ['original-dst', 'native-io']) {
+    if (isStale(join(REPO, 'packages', name))) {
+      await run('pnpm', ['--dir', REPO, '--filter', `@warp/${name}`, 'build'], {
+        timeoutMs: 300_000,
+      });
+    }
   }
   const sources = [
     join(WARPD_DIR, 'src'),
@@ -90,9 +93,9 @@ export async function buildWarpd(): Promise<string> {
     splitting: false,
     outExtension: () => ({ js: '.js' }),
     tsconfig: join(REPO, 'tsconfig.base.json'),
-    noExternal: [/^@warp\/(?!original-dst)/],
+    noExternal: [/^@warp\/(?!original-dst|native-io)/],
     // better-sqlite3 is native; it resolves from apps/warpd/node_modules.
-    external: ['@warp/original-dst', 'pino', 'typia', 'better-sqlite3'],
+    external: ['@warp/original-dst', '@warp/native-io', 'pino', 'typia', 'better-sqlite3'],
     esbuildPlugins: [typia()],
     esbuildOptions(options) {
       options.conditions = ['source', 'module', 'node'];

@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net';
 import { RelayError } from '../relay-error';
+import type { RelayIo, RelaySocket } from '../relay-io';
 import type { Destination } from '../relay-options';
 
 /**
@@ -7,18 +7,14 @@ import type { Destination } from '../relay-options';
  * error after `timeoutMs`. The MTA then gets a 4xx and keeps the mail queued.
  */
 export function dial(
+  io: RelayIo,
   destination: Destination,
   localAddress: string | undefined,
   timeoutMs: number,
-): Promise<Socket> {
+): Promise<RelaySocket> {
   return new Promise((resolve, reject) => {
     const target = `${destination.address}:${destination.port}`;
-    const socket = connect({
-      host: destination.address,
-      port: destination.port,
-      localAddress,
-      noDelay: true,
-    });
+    const socket = io.connect({ host: destination.address, port: destination.port, localAddress });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(

@@ -64,7 +64,8 @@ export async function decideEhlo(
       return requireTls(session, `the MX ${destination.address} does not offer STARTTLS`);
     return answer(session, context, reply);
   }
-  const socket = session.io.detachMx();
+  // Node's tls takes over the MX connection: a native socket hands over its fd.
+  const socket = context.options.io.toNetSocket(session.io.detachMx());
   try {
     const result = await startTls({
       socket,

@@ -1,6 +1,6 @@
-import type { Socket } from 'node:net';
 import type { Endpoint, SessionClosedEvent, SessionCloseReason } from '@warp/hooks';
 import type { RelayError } from '../relay-error';
+import type { RelaySocket } from '../relay-io';
 import type { RelayTimeouts } from '../relay-options';
 import { instant } from './instant';
 
@@ -43,7 +43,7 @@ const MAX_AHEAD = 256 * 1024;
  * message is ever buffered whole), RFC 5321 timeouts, and an orderly end.
  */
 export class SessionIo {
-  readonly client: Socket;
+  readonly client: RelaySocket;
   #clientEndpoint: Endpoint | undefined;
 
   /**
@@ -57,7 +57,7 @@ export class SessionIo {
     };
     return this.#clientEndpoint;
   }
-  mx: Socket | undefined;
+  mx: RelaySocket | undefined;
   closing = false;
   failure: RelayError | undefined;
   reason: SessionCloseReason = 'client-closed';
@@ -101,7 +101,7 @@ export class SessionIo {
   readonly #mxError = () => this.#mxEnd();
 
   constructor(
-    client: Socket,
+    client: RelaySocket,
     timeouts: RelayTimeouts,
     base: { nodeId: string; sessionId: string },
     events: SessionIoEvents,
@@ -130,10 +130,12 @@ export class SessionIo {
       clearTimeout(this.#forceClose);
       this.#emitClosed();
     });
+    // A native socket starts paused; for a net.Socket the data listener did it.
+    client.resume();
   }
 
   /** Starts reading from the MX socket (plain or TLS). */
-  attachMx(socket: Socket): void {
+  attachMx(socket: RelaySocket): void {
     this.mx = socket;
     socket.on('data', this.#mxData);
     socket.on('end', this.#mxEnd);
@@ -146,8 +148,8 @@ export class SessionIo {
   }
 
   /** Stops reading from the MX socket (before STARTTLS takes it over). */
-  detachMx(): Socket {
-    const socket = this.mx as Socket;
+  detachMx(): RelaySocket {
+    const socket = this.mx as RelaySocket;
     socket.pause();
     socket.setTimeout(0);
     this.#mxTimeoutMs = -1;

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { replyBytes } from '@warp/ehlo-rewriter';
 import type { Endpoint, SessionCloseReason, SessionEvent } from '@warp/hooks';
 import {
@@ -9,6 +8,7 @@ import {
   ReplyParser,
 } from '@warp/smtp-parser';
 import type { RelayError } from '../relay-error';
+import type { RelaySocket } from '../relay-io';
 import type { Destination, ResolvedRelayOptions } from '../relay-options';
 import { answerLocally, DeciderGate, gateSession } from './decider-gate';
 import { ExchangeTracker } from './exchange-tracker';
@@ -36,7 +36,7 @@ export interface SessionHost {
   connectMx(
     session: Session,
     destination: Destination,
-  ): Promise<{ socket: Socket; egress: () => Endpoint }>;
+  ): Promise<{ socket: RelaySocket; egress: () => Endpoint }>;
   checkDestination(destination: Destination): RelayError | undefined;
   sessionEnded(session: Session): void;
 }
@@ -75,7 +75,7 @@ export class Session {
   connectedMs = 0;
   readonly #host: SessionHost;
 
-  constructor(client: Socket, host: SessionHost) {
+  constructor(client: RelaySocket, host: SessionHost) {
     this.#host = host;
     const base = { nodeId: host.options.nodeId, sessionId: this.id };
     this.tracker = new ExchangeTracker(

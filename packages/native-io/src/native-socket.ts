@@ -1,0 +1,366 @@
+import { EventEmitter } from 'node:events';
+import { isIP, Socket } from 'node:net';
+import {
+  EV_CLOSE,
+  EV_CONNECT,
+  EV_DRAIN,
+  EV_END,
+  EV_ERROR,
+  EV_SHUTDOWN,
+  errnoError,
+  type Handle,
+  loadBinding,
+  type NativeBinding,
+} from './internal/binding';
+
+/** Entry points the addon calls on a handle's owner. */
+export const ON_READ = Symbol('warp.nativeIo.read');
+export const ON_EVENT = Symbol('warp.nativeIo.event');
+export const ON_CONNECTION = Symbol('warp.nativeIo.connection');
+
+interface Owner {
+  [ON_READ](chunk: Buffer): void;
+  [ON_EVENT](kind: number, status: number): void;
+  [ON_CONNECTION](handle: Handle): object | undefined;
+}
+
+let loaded: NativeBinding | undefined;
+
+/** The addon, loaded and given its three callbacks on first use. */
+export function nativeBinding(): NativeBinding {
+  if (loaded) return loaded;
+  const binding = loadBinding();
+  binding.init(
+    function onRead(this: object, chunk: Buffer) {
+      (this as Owner)[ON_READ](chunk);
+    },
+    function onEvent(this: object, kind: number, status: number) {
+      (this as Owner)[ON_EVENT](kind, status);
+    },
+    function onConnection(this: object, handle: Handle) {
+      return (this as Owner)[ON_CONNECTION](handle);
+    },
+  );
+  loaded = binding;
+  return binding;
+}
+
+/** Bytes queued in memory beyond which `write` returns false, as `net.Socket`'s default. */
+const HIGH_WATER_MARK = 16 * 1024;
+
+/** Options of {@link NativeSocket} and {@link connectNative}. */
+export interface NativeSocketOptions {
+  /**
+   * Keep the writing side open after the peer half-closed (as `net`'s option).
+   * Without it, the socket ends its side at the peer's end of stream.
+   */
+  allowHalfOpen?: boolean;
+}
+
+/**
+ * A TCP connection of `@warp/native-io`: the part of `net.Socket` that a
+ * relay uses, as an `EventEmitter` without Node's stream machinery.
+ *
+ * - Events: `connect`, `data` (a Buffer per read, only while resumed),
+ *   `end`, `drain`, `timeout`, `error`, `close`.
+ * - It starts paused: nothing is read until `resume()`.
+ * - `write` returns false when 16 KiB or more wait in memory; `drain` follows.
+ * - `detach()` hands the connection to a `net.Socket` (for `tls.connect`).
+ */
+export class NativeSocket extends EventEmitter {
+  #binding: NativeBinding;
+  #handle: Handle | null;
+  #connecting = false;
+  #paused = true;
+  #reading = false;
+  #readEnded = false;
+  #writeEnded = false;
+  #shutdownDone = false;
+  #queued = 0;
+  #needDrain = false;
+  #destroyed = false;
+  #hadError = false;
+  readonly #allowHalfOpen: boolean;
+  #timeoutMs = 0;
+  #lastActive = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #timerDue = 0;
+  #remote: [string, number] | null | undefined;
+  #local: [string, number] | null | undefined;
+  #target: [string, number] | undefined;
+
+  /** @internal Sockets come from {@link NativeServer} or {@link connectNative}. */
+  constructor(handle: Handle | null, options: NativeSocketOptions = {}, binding = nativeBinding()) {
+    super();
+    this.#binding = binding;
+    this.#handle = handle ?? binding.open(this);
+    this.#allowHalfOpen = options.allowHalfOpen ?? false;
+  }
+
+  /** @internal Starts connecting (see {@link connectNative}). */
+  connectTo(address: string, port: number, localAddress: string | undefined): void {
+    this.#connecting = true;
+    this.#target = [address, port];
+    const failed = this.#binding.connect(
+      this.#handle as Handle,
+      address,
+      port,
+      localAddress ?? null,
+    );
+    if (failed < 0)
+      this.destroy(
+        errnoError(this.#binding, failed, localAddress ? 'bind' : 'connect', address, port),
+      );
+  }
+
+  [ON_READ](chunk: Buffer): void {
+    if (this.#timeoutMs > 0) this.#active();
+    this.emit('data', chunk);
+  }
+
+  [ON_EVENT](kind: number, status: number): void {
+    switch (kind) {
+      case EV_END:
+        this.#readEnded = true;
+        this.#reading = false;
+        this.emit('end');
+        if (!this.#allowHalfOpen) this.end();
+        if (this.#shutdownDone) this.destroy();
+        return;
+      case EV_ERROR:
+        this.destroy(errnoError(this.#binding, status, this.#readEnded ? 'write' : 'read'));
+        return;
+      case EV_DRAIN:
+        this.#queued = 0;
+        if (this.#timeoutMs > 0) this.#active();
+        if (this.#needDrain) {
+          this.#needDrain = false;
+          this.emit('drain');
+        }
+        return;
+      case EV_CONNECT: {
+        this.#connecting = false;
+        if (status < 0) {
+          const [address, port] = this.#target ?? [];
+          this.destroy(errnoError(this.#binding, status, 'connect', address, port));
+          return;
+        }
+        this.emit('connect');
+        if (!this.#paused) this.#startReading();
+        return;
+      }
+      case EV_SHUTDOWN:
+        this.#shutdownDone = true;
+        if (status < 0 && status !== -107 /* ENOTCONN: the peer is gone already */)
+          this.destroy(errnoError(this.#binding, status, 'shutdown'));
+        else if (this.#readEnded) this.destroy();
+        return;
+      case EV_CLOSE:
+        this.#handle = null;
+        this.#destroyed = true;
+        clearTimeout(this.#timer);
+        this.emit('close', this.#hadError);
+        return;
+    }
+  }
+
+  [ON_CONNECTION](): undefined {
+    return undefined;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  get connecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get writableLength(): number {
+    return this.#queued;
+  }
+
+  /** Whether a write returned false and `drain` has not come yet. */
+  get writableNeedDrain(): boolean {
+    return this.#needDrain;
+  }
+
+  get remoteAddress(): string | undefined {
+    this.#remote ??= this.#handle ? this.#binding.address(this.#handle, true) : null;
+    return this.#remote?.[0];
+  }
+
+  get remotePort(): number | undefined {
+    this.#remote ??= this.#handle ? this.#binding.address(this.#handle, true) : null;
+    return this.#remote?.[1];
+  }
+
+  get localAddress(): string | undefined {
+    this.#local ??= this.#handle ? this.#binding.address(this.#handle, false) : null;
+    return this.#local?.[0];
+  }
+
+  get localPort(): number | undefined {
+    this.#local ??= this.#handle ? this.#binding.address(this.#handle, false) : null;
+    return this.#local?.[1];
+  }
+
+  /** The file descriptor while open (as `net.Socket`'s `_handle.fd`, which `@warp/original-dst` reads). */
+  get _handle(): { fd: number } | null {
+    if (!this.#handle) return null;
+    const fd = this.#binding.fileno(this.#handle);
+    return fd >= 0 ? { fd } : null;
+  }
+
+  resume(): this {
+    this.#paused = false;
+    this.#startReading();
+    return this;
+  }
+
+  pause(): this {
+    this.#paused = true;
+    if (this.#reading && this.#handle) {
+      this.#reading = false;
+      this.#binding.readStop(this.#handle);
+    }
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.#paused;
+  }
+
+  #startReading(): void {
+    if (this.#reading || this.#readEnded || this.#connecting || !this.#handle) return;
+    this.#reading = true;
+    const failed = this.#binding.readStart(this.#handle);
+    if (failed < 0) this.destroy(errnoError(this.#binding, failed, 'read'));
+  }
+
+  /** Writes at once where the kernel takes it; false when 16 KiB or more wait in memory. */
+  write(data: Uint8Array | string): boolean {
+    if (!this.#handle || this.#writeEnded) return false;
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const queued = this.#binding.write(this.#handle, bytes);
+    if (queued < 0) {
+      this.destroy(errnoError(this.#binding, queued, 'write'));
+      return false;
+    }
+    this.#queued = queued;
+    if (this.#timeoutMs > 0) this.#active();
+    if (queued < HIGH_WATER_MARK) return true;
+    this.#needDrain = true;
+    return false;
+  }
+
+  /** Writes `data` if given, then half-closes once everything queued is out. */
+  end(data?: Uint8Array | string): this {
+    if (data !== undefined) this.write(data);
+    if (this.#writeEnded || !this.#handle) return this;
+    this.#writeEnded = true;
+    const failed = this.#binding.shutdown(this.#handle);
+    if (failed < 0) this.destroy();
+    return this;
+  }
+
+  /** Closes at once (anything queued is dropped); `error` is emitted first when given. */
+  destroy(error?: Error): this {
+    if (this.#destroyed) return this;
+    this.#destroyed = true;
+    clearTimeout(this.#timer);
+    if (error) {
+      this.#hadError = true;
+      process.nextTick(() => this.emit('error', error));
+    }
+    if (this.#handle) this.#binding.close(this.#handle);
+    else process.nextTick(() => this.emit('close', this.#hadError));
+    return this;
+  }
+
+  setNoDelay(noDelay = true): this {
+    if (this.#handle) this.#binding.nodelay(this.#handle, noDelay);
+    return this;
+  }
+
+  /**
+   * Emits `timeout` after `ms` without a read or write (0: never), as
+   * `net.Socket` does. One timer per socket, re-armed only when it fires:
+   * activity itself costs a clock read.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (callback) this.once('timeout', callback);
+    this.#timeoutMs = ms;
+    if (ms > 0 && !this.#destroyed) {
+      this.#lastActive = performance.now();
+      if (!this.#timer || this.#timerDue > this.#lastActive + ms) this.#arm(ms);
+    }
+    return this;
+  }
+
+  #active(): void {
+    this.#lastActive = performance.now();
+    if (!this.#timer) this.#arm(this.#timeoutMs);
+  }
+
+  #arm(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timerDue = performance.now() + ms;
+    this.#timer = setTimeout(() => this.#checkTimeout(), ms).unref();
+  }
+
+  #checkTimeout(): void {
+    this.#timer = undefined;
+    if (this.#timeoutMs <= 0 || this.#destroyed) return;
+    const idle = performance.now() - this.#lastActive;
+    if (idle >= this.#timeoutMs - 1) this.emit('timeout');
+    else this.#arm(this.#timeoutMs - idle);
+  }
+
+  /**
+   * Hands the connection to a `net.Socket` (for `tls.connect`, STARTTLS) and
+   * leaves this socket destroyed without a `close` event. Nothing may be
+   * waiting to be written; bytes not read yet stay in the kernel for the
+   * new socket.
+   */
+  detach(): Socket {
+    if (!this.#handle || this.#destroyed) throw new Error('detach: the socket is closed');
+    const fd = this.#binding.detach(this.#handle);
+    if (fd < 0) throw errnoError(this.#binding, fd, 'detach');
+    this.#handle = null;
+    this.#destroyed = true;
+    this.#reading = false;
+    clearTimeout(this.#timer);
+    return new Socket({ fd, readable: true, writable: true, allowHalfOpen: this.#allowHalfOpen });
+  }
+}
+
+/** Options of {@link connectNative}. */
+export interface NativeConnectOptions extends NativeSocketOptions {
+  /** An IP address (a host name is looked up first). */
+  host: string;
+  port: number;
+  /** The source address to bind before connecting (egress). */
+  localAddress?: string;
+  noDelay?: boolean;
+}
+
+/** Connects like `net.connect`: `connect` or `error` follows. */
+export function connectNative(options: NativeConnectOptions): NativeSocket {
+  const socket = new NativeSocket(null, options);
+  const start = (address: string) => {
+    if (socket.destroyed) return;
+    socket.connectTo(address, options.port, options.localAddress);
+    if (options.noDelay) socket.setNoDelay(true);
+  };
+  if (isIP(options.host)) start(options.host);
+  else
+    import('node:dns').then(({ promises }) =>
+      promises.lookup(options.host).then(
+        (found) => start(found.address),
+        (error) => socket.destroy(error),
+      ),
+    );
+  return socket;
+}

@@ -1,0 +1,3 @@
+import { warpTsup } from '../../tooling/tsup/preset.ts';
+
+export default warpTsup();
