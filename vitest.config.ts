@@ -10,6 +10,7 @@ export default defineConfig({
       'apps/*/vitest.config.ts',
       'tooling/vitest.config.ts',
       'tooling/*/vitest.config.ts',
+      'tooling/lab/vitest.node-io.config.ts',
     ],
     reporters: ['default', new PlainSummaryReporter()],
   },

@@ -10,11 +10,11 @@ import {
   type NoticeEvent,
   type SessionEvent,
 } from '@warp/hooks';
-import { nativeIo } from '@warp/native-io';
 import { getOriginalDestination } from '@warp/original-dst';
 import { createRelay, type Relay, type RelayTimeouts } from '@warp/relay';
 import { createPrivacyFilter } from '@warp/store-sql';
 import { type Logger, pino } from 'pino';
+import { chooseIo } from './internal/choose-io';
 import { DEFAULT_LISTEN, parseHostPort } from './listen-address';
 import type { PluginEntry, WarpdConfig } from './warpd-config';
 import { WarpdError } from './warpd-error';
@@ -128,6 +128,7 @@ export async function startDaemon(
   const bus = createHookBus({ nodeId, plugins });
   await bus.init();
   const fixed = config.fixedDestination ? parseHostPort(config.fixedDestination) : undefined;
+  const io = chooseIo(config.io ?? 'auto', logger);
   const relay = createRelay({
     nodeId,
     resolveDestination: fixed
@@ -155,7 +156,7 @@ export async function startDaemon(
     tlsOptions: config.tls?.caFile ? { ca: readFileSync(config.tls.caFile) } : undefined,
     tlsBrokenTtlMs: (config.tls?.brokenTtlSeconds ?? 3600) * 1000,
     relayBdat: config.relayBdat ?? true,
-    io: config.io === 'native' ? nativeIo : undefined,
+    io: io.use,
     maxSessions: config.maxSessions ?? 1000,
     timeouts: timeoutsOf(config),
     // The relay keeps only what the privacy level shows: nothing at envelope.
@@ -186,7 +187,7 @@ export async function startDaemon(
     }
   }
   logger.info(
-    { addresses, plugins: bus.plugins, tls: config.tls?.policy ?? 'opportunistic' },
+    { addresses, plugins: bus.plugins, tls: config.tls?.policy ?? 'opportunistic', io: io.name },
     'warpd listening',
   );
   const graceMs = (config.shutdownGraceSeconds ?? 30) * 1000;

@@ -10,6 +10,7 @@ describe('validateConfig', () => {
       egress: ['192.0.2.10', '2001:db8::10'],
       tls: { policy: 'required', brokenTtlSeconds: 600, caFile: '/etc/ssl/extra.pem' },
       relayBdat: false,
+      io: 'native',
       maxSessions: 500,
       timeouts: { connect: 30, dataEnd: 600 },
       shutdownGraceSeconds: 10,
@@ -25,6 +26,7 @@ describe('validateConfig', () => {
       listen: ['localhost'],
       tls: { policy: 'sometimes' },
       maxSessions: 0,
+      io: 'uring',
       typo: true,
     });
     expect(result.ok).toBe(false);
@@ -34,6 +36,8 @@ describe('validateConfig', () => {
     expect(byPath['tls.policy']?.expected).toContain('"opportunistic"');
     expect(byPath['tls.policy']?.found).toBe('"sometimes"');
     expect(byPath.maxSessions?.expected).toContain('Minimum<1>');
+    expect(byPath.io?.expected).toContain('"node"');
+    expect(byPath.io?.found).toBe('"uring"');
     expect(byPath.typo?.expected).toBe('undefined');
     expect(formatIssues(result.issues)).toContain('tls.policy: expected');
   });

@@ -46,11 +46,12 @@ export interface WarpdConfig {
   /** Keep CHUNKING and relay BDAT by octet count (default true). */
   relayBdat?: boolean;
   /**
-   * How sockets are made: `node` (default, Node's `net`) or `native`
-   * (`@warp/native-io`: libuv without Node's streams, less CPU per message).
+   * How sockets are made: `native` (`@warp/native-io`: libuv without Node's
+   * streams, less CPU per message), `node` (Node's `net`), or `auto`
+   * (default: native, and node with a warning when the addon does not load).
    * TLS towards the MX is Node's `tls` either way.
    */
-  io?: 'node' | 'native';
+  io?: 'auto' | 'native' | 'node';
   /** Sessions above which new connections get `421 4.3.2` (default 1000). */
   maxSessions?: number & tags.Type<'uint32'> & tags.Minimum<1>;
   /** Timeouts in seconds; defaults follow RFC 5321 4.5.3.2. */

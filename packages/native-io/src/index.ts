@@ -1,5 +1,5 @@
 export type { NativeListener } from './native-io';
-export { nativeIo } from './native-io';
+export { assertNativeIoAvailable, nativeIo } from './native-io';
 export type { NativeIoErrorCode } from './native-io-error';
 export { NativeIoError } from './native-io-error';
 export type { NativeServerOptions } from './native-server';

@@ -1,6 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { NativeServer } from './native-server';
-import { connectNative, NativeSocket } from './native-socket';
+import { connectNative, NativeSocket, nativeBinding } from './native-socket';
 
 /** A listening {@link NativeServer} as the relay sees it. */
 export interface NativeListener {
@@ -45,3 +45,13 @@ export const nativeIo = {
     return socket as Socket;
   },
 };
+
+/**
+ * Loads the addon now, so a daemon can choose its io at start instead of at
+ * its first connection. Throws `NativeIoError`
+ * (`WARP_ERR_NATIVE_IO_BINDING_LOAD_FAILED`, with the rebuild command) when
+ * the addon is missing or does not load.
+ */
+export function assertNativeIoAvailable(): void {
+  nativeBinding();
+}

@@ -1,20 +1,21 @@
 // Relay benchmark: Postfix's smtp-source (20 parallel sessions, 4 KiB
-// messages, one connection per message) against smtp-sink, six ways in
-// interleaved rounds: direct, through warpd (no plugins: storage off),
-// through haproxy (plain TCP relay, the baseline), through a second warpd
-// with storage on (warpd's default store, @warp/plugin-sqlite, a database in
-// the bench's temp dir), and through node-pipe (pipe-proxy.mjs: Node `net`
-// sockets piped both ways, no parsing: what any relay on Node costs), and
-// through native-pipe (native-pipe/: the bytes relayed by libuv on Node's
-// loop, JavaScript seeing every chunk: what a relay costs without Node's
-// streams). Then single-session latency, warpd's peak RSS and CPU
-// per message, 500 idle sessions and one 50 MB message, and what the storing
-// warpd wrote.
+// messages, one connection per message) against smtp-sink, eight ways in
+// interleaved rounds: direct; through warpd as configured by default (no
+// plugins: storage off; io auto, so @warp/native-io's sockets); through
+// warpd with Node's own sockets (io node); through haproxy (plain TCP relay,
+// the baseline, with its default of one thread per core) and haproxy on one
+// thread (as warpd runs); through a second warpd with storage on (warpd's
+// default store, @warp/plugin-sqlite, a database in the bench's temp dir);
+// through node-pipe (pipe-proxy.mjs: Node `net` sockets piped both ways, no
+// parsing) and native-pipe (native-pipe/: bytes relayed by libuv on Node's
+// loop, JavaScript seeing every chunk). Then single-session latency,
+// warpd's peak RSS and CPU per message, 500 idle sessions and one 50 MB
+// message, and what the storing warpd wrote.
 //
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
-// WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, haproxy,
-// warpd-sqlite, node-pipe, native-pipe) runs only those ways and skips the idle-session and 50 MB
+// WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, warpd-node-io,
+// haproxy, haproxy-1t, warpd-sqlite, node-pipe, native-pipe) runs only those ways and skips the idle-session and 50 MB
 // parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
 // warpd-sqlite in a worker thread ("worker": true in its plugin entry).
 // WARP_BENCH_WARM_UP (default 4000) is the number of messages each relay gets
@@ -50,12 +51,14 @@ const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
 const NODE_PIPE = await freePort();
 const NATIVE_PIPE = await freePort();
-const WARPD_NATIVE = await freePort();
+const WARPD_NODE_IO = await freePort();
+const HAPROXY_1T = await freePort();
 const ALL_WAYS = [
   'direct',
   'warpd',
-  'warpd-native',
+  'warpd-node-io',
   'haproxy',
+  'haproxy-1t',
   'warpd-sqlite',
   'node-pipe',
   'native-pipe',
@@ -64,8 +67,9 @@ type Way = (typeof ALL_WAYS)[number];
 const PORTS: Record<Way, number> = {
   direct: SINK,
   warpd: WARPD,
-  'warpd-native': WARPD_NATIVE,
+  'warpd-node-io': WARPD_NODE_IO,
   haproxy: HAPROXY,
+  'haproxy-1t': HAPROXY_1T,
   'warpd-sqlite': WARPD_SQLITE,
   'node-pipe': NODE_PIPE,
   'native-pipe': NATIVE_PIPE,
@@ -156,7 +160,7 @@ async function startRelays(
     ]);
   const starters: Record<Relay, () => Promise<ChildProcess>> = {
     warpd: () => warpdRun('warpd', WARPD, []),
-    'warpd-native': () => warpdRun('warpd-native', WARPD_NATIVE, [], { io: 'native' }),
+    'warpd-node-io': () => warpdRun('warpd-node-io', WARPD_NODE_IO, [], { io: 'node' }),
     // warpd's default plugin list (what `warpd run` uses without a `plugins`
     // key) with the database in the temp dir; plugin-sqlite is loaded by the
     // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
@@ -181,6 +185,14 @@ async function startRelays(
         `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
       );
       return start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
+    },
+    // The same relay on one thread (nbthread 1): a relay on one core, as warpd is.
+    'haproxy-1t': async () => {
+      writeFileSync(
+        join(dir, 'haproxy-1t.cfg'),
+        `global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY_1T}\n  server sink 127.0.0.1:${SINK}\n`,
+      );
+      return start('haproxy', ['-f', join(dir, 'haproxy-1t.cfg'), '-db']);
     },
     'node-pipe': async () =>
       start(process.execPath, [
@@ -261,9 +273,9 @@ async function main(): Promise<void> {
     console.log(
       `  added by warpd: ${((single.warpd ?? 0) - (single.direct ?? 0)).toFixed(3)} ms (haproxy: ${((single.haproxy ?? 0) - (single.direct ?? 0)).toFixed(3)} ms); target <= 1 ms`,
     );
-  if (ran('direct') && ran('warpd-native'))
+  if (ran('direct') && ran('warpd-node-io'))
     console.log(
-      `  added by warpd with io native: ${((single['warpd-native'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
+      `  added by warpd with io node: ${((single['warpd-node-io'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
     );
   if (ran('direct') && ran('warpd-sqlite'))
     console.log(
@@ -279,9 +291,13 @@ async function main(): Promise<void> {
       `warpd peak RSS so far: ${statusMiB(pids.warpd as number, 'VmHWM').toFixed(1)} MiB (target <= 80)`,
     );
   }
-  if (ran('warpd-native'))
+  if (ran('warpd-node-io'))
     console.log(
-      `warpd-native CPU: ${perMessage('warpd-native')} ms per message, user+system; peak RSS so far ${statusMiB(pids['warpd-native'] as number, 'VmHWM').toFixed(1)} MiB`,
+      `warpd-node-io CPU: ${perMessage('warpd-node-io')} ms per message, user+system; peak RSS so far ${statusMiB(pids['warpd-node-io'] as number, 'VmHWM').toFixed(1)} MiB`,
+    );
+  if (ran('haproxy-1t'))
+    console.log(
+      `haproxy-1t CPU: ${perMessage('haproxy-1t')} ms per message (one thread, as warpd; haproxy's default here is two, one per core)`,
     );
   const warpdSqlite = processes['warpd-sqlite'];
   if (warpdSqlite) {

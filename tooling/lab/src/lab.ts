@@ -89,6 +89,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       log: { level: 'debug' },
       plugins: [],
       shutdownGraceSeconds: 5,
+      // Project lab-native runs every lab suite again with warpd on @warp/native-io.
+      ...(process.env.WARP_LAB_IO ? { io: process.env.WARP_LAB_IO } : {}),
       ...options.warpd,
     };
     let warpd = await startWarpd(network.sender, dir, warpdConfig);

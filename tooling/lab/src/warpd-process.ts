@@ -166,6 +166,16 @@ export async function startWarpd(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // The io the suite means to test is the one warpd runs: a missing addon
+  // under "auto" would fall back to Node's sockets, quietly testing those.
+  const wantedIo = config.io === 'node' ? 'node' : 'native';
+  const listening = logs().find((l) => l.msg === 'warpd listening');
+  if (listening?.io !== wantedIo) {
+    child.kill('SIGKILL');
+    throw new Error(
+      `[warp] [lab] warpd runs with io ${String(listening?.io)}, the lab expected ${wantedIo}: ${readFileSync(logPath, 'utf8')}`,
+    );
+  }
   return {
     child,
     logPath,
