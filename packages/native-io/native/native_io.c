@@ -23,8 +23,17 @@
 
 #define READ_BUFFER_BYTES 65536
 
-// Events delivered to the owner's onEvent(kind, status).
-enum { EV_END = 1, EV_ERROR = 2, EV_DRAIN = 3, EV_CLOSE = 4, EV_CONNECT = 5, EV_SHUTDOWN = 6 };
+// Events delivered to the owner's onEvent(kind, status). EV_ERROR is a failed
+// read, EV_WRITE_ERROR a failed queued write.
+enum {
+  EV_END = 1,
+  EV_ERROR = 2,
+  EV_DRAIN = 3,
+  EV_CLOSE = 4,
+  EV_CONNECT = 5,
+  EV_SHUTDOWN = 6,
+  EV_WRITE_ERROR = 7
+};
 
 typedef struct {
   uv_tcp_t tcp;  // first member: a handle pointer is a stream_t pointer
@@ -134,7 +143,7 @@ static void on_written(uv_write_t *request, int status) {
   stream->queued -= write->length;
   free(write);
   if (stream->closing) return;
-  if (status < 0) emit(stream, EV_ERROR, status);
+  if (status < 0) emit(stream, EV_WRITE_ERROR, status);
   else if (stream->queued == 0) emit(stream, EV_DRAIN, 0);
 }
 
@@ -162,12 +171,27 @@ static void on_connection(uv_stream_t *listener, int status) {
   napi_env env = js_env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
-  napi_value handle, owner = NULL;
+  napi_value handle, server_owner, function, owner = NULL;
   napi_valuetype type = napi_undefined;
   napi_create_external(env, stream, NULL, NULL, &handle);
-  call_owner(server, on_connection_ref, 1, &handle, &owner);
-  if (owner != NULL) napi_typeof(env, owner, &type);
+  napi_get_reference_value(env, server->owner, &server_owner);
+  napi_get_reference_value(env, on_connection_ref, &function);
+  // Not napi_make_callback (call_owner): it loses the returned owner when a
+  // nextTick or promise job run after the call throws, and a stream without
+  // its owner is closed under the socket that holds it. Here the owner is
+  // kept first; then closing the callback scope runs those jobs, where an
+  // exception is an uncaught one.
+  napi_callback_scope callback_scope;
+  napi_open_callback_scope(env, server_owner, async_context, &callback_scope);
+  napi_status called = napi_call_function(env, server_owner, function, 1, &handle, &owner);
+  if (called == napi_ok && owner != NULL) napi_typeof(env, owner, &type);
   if (type == napi_object) napi_create_reference(env, owner, 1, &stream->owner);
+  if (called == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(env, &error);
+    napi_fatal_exception(env, error);
+  }
+  napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, scope);
   if (stream->owner == NULL) close_stream(stream);
 }

@@ -80,7 +80,18 @@ export class NativeServer extends EventEmitter {
   [ON_CONNECTION](handle: Handle): object {
     const socket = new NativeSocket(handle, { allowHalfOpen: this.#options.allowHalfOpen });
     if (this.#options.noDelay) socket.setNoDelay(true);
-    this.#onConnection(socket);
+    try {
+      this.#onConnection(socket);
+    } catch (error) {
+      // The socket must still become its handle's owner: without one the addon
+      // closes and frees the handle that the socket still holds. So the
+      // connection is dropped through the socket (which then emits `close`),
+      // and the error is thrown again, uncaught, once this has returned.
+      socket.destroy();
+      process.nextTick(() => {
+        throw error;
+      });
+    }
     return socket;
   }
 

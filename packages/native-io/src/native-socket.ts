@@ -7,16 +7,22 @@ import {
   EV_END,
   EV_ERROR,
   EV_SHUTDOWN,
+  EV_WRITE_ERROR,
   errnoError,
   type Handle,
   loadBinding,
   type NativeBinding,
 } from './internal/binding';
 
-/** Entry points the addon calls on a handle's owner. */
-export const ON_READ = Symbol('warp.nativeIo.read');
-export const ON_EVENT = Symbol('warp.nativeIo.event');
-export const ON_CONNECTION = Symbol('warp.nativeIo.connection');
+/**
+ * Entry points the addon calls on a handle's owner. Registry symbols: the
+ * addon keeps the callbacks of the first copy of this module that loaded it,
+ * and those must reach the sockets of any copy (a second instance of this
+ * module, as after vi.resetModules, shares the one loaded addon).
+ */
+export const ON_READ = Symbol.for('warp.nativeIo.read');
+export const ON_EVENT = Symbol.for('warp.nativeIo.event');
+export const ON_CONNECTION = Symbol.for('warp.nativeIo.connection');
 
 interface Owner {
   [ON_READ](chunk: Buffer): void;
@@ -81,6 +87,7 @@ export class NativeSocket extends EventEmitter {
   #destroyed = false;
   #hadError = false;
   readonly #allowHalfOpen: boolean;
+  #noDelay = false;
   #timeoutMs = 0;
   #lastActive = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -88,6 +95,8 @@ export class NativeSocket extends EventEmitter {
   #remote: [string, number] | null | undefined;
   #local: [string, number] | null | undefined;
   #target: [string, number] | undefined;
+  /** Bytes written while the host name is looked up, before there is a socket to take them. */
+  #beforeConnect: Uint8Array[] | undefined;
 
   /** @internal Sockets come from {@link NativeServer} or {@link connectNative}. */
   constructor(handle: Handle | null, options: NativeSocketOptions = {}, binding = nativeBinding()) {
@@ -97,20 +106,45 @@ export class NativeSocket extends EventEmitter {
     this.#allowHalfOpen = options.allowHalfOpen ?? false;
   }
 
+  /**
+   * @internal Connecting starts with a host name lookup (see {@link connectNative}):
+   * until {@link connectTo}, writes wait here and `resume` waits for `connect`.
+   */
+  lookingUp(): void {
+    this.#connecting = true;
+    this.#beforeConnect = [];
+  }
+
   /** @internal Starts connecting (see {@link connectNative}). */
   connectTo(address: string, port: number, localAddress: string | undefined): void {
     this.#connecting = true;
     this.#target = [address, port];
-    const failed = this.#binding.connect(
-      this.#handle as Handle,
-      address,
-      port,
-      localAddress ?? null,
-    );
-    if (failed < 0)
+    const waiting = this.#beforeConnect;
+    this.#beforeConnect = undefined;
+    const handle = this.#handle as Handle;
+    let failed = this.#binding.connect(handle, address, port, localAddress ?? null);
+    if (failed < 0) {
+      // As net's: a failed bind names the local address, a failed connect the destination.
       this.destroy(
-        errnoError(this.#binding, failed, localAddress ? 'bind' : 'connect', address, port),
+        localAddress
+          ? errnoError(this.#binding, failed, 'bind', localAddress)
+          : errnoError(this.#binding, failed, 'connect', address, port),
       );
+      return;
+    }
+    // libuv queues these behind the connect, as it does writes made after it.
+    if (waiting?.length) {
+      const queued = this.#binding.write(handle, Buffer.concat(waiting));
+      if (queued < 0) {
+        this.destroy(errnoError(this.#binding, queued, 'write'));
+        return;
+      }
+      this.#queued = queued;
+    }
+    if (this.#writeEnded) {
+      failed = this.#binding.shutdown(handle);
+      if (failed < 0) this.destroy();
+    }
   }
 
   [ON_READ](chunk: Buffer): void {
@@ -128,7 +162,10 @@ export class NativeSocket extends EventEmitter {
         if (this.#shutdownDone) this.destroy();
         return;
       case EV_ERROR:
-        this.destroy(errnoError(this.#binding, status, this.#readEnded ? 'write' : 'read'));
+        this.destroy(errnoError(this.#binding, status, 'read'));
+        return;
+      case EV_WRITE_ERROR:
+        this.destroy(errnoError(this.#binding, status, 'write'));
         return;
       case EV_DRAIN:
         this.#queued = 0;
@@ -243,10 +280,17 @@ export class NativeSocket extends EventEmitter {
   write(data: Uint8Array | string): boolean {
     if (!this.#handle || this.#writeEnded) return false;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const queued = this.#binding.write(this.#handle, bytes);
-    if (queued < 0) {
-      this.destroy(errnoError(this.#binding, queued, 'write'));
-      return false;
+    let queued: number;
+    if (this.#beforeConnect) {
+      // No socket yet (the host name is being looked up): connectTo writes these.
+      this.#beforeConnect.push(Buffer.from(bytes));
+      queued = this.#queued + bytes.length;
+    } else {
+      queued = this.#binding.write(this.#handle, bytes);
+      if (queued < 0) {
+        this.destroy(errnoError(this.#binding, queued, 'write'));
+        return false;
+      }
     }
     this.#queued = queued;
     if (this.#timeoutMs > 0) this.#active();
@@ -260,6 +304,7 @@ export class NativeSocket extends EventEmitter {
     if (data !== undefined) this.write(data);
     if (this.#writeEnded || !this.#handle) return this;
     this.#writeEnded = true;
+    if (this.#beforeConnect) return this; // connectTo half-closes after the waiting writes
     const failed = this.#binding.shutdown(this.#handle);
     if (failed < 0) this.destroy();
     return this;
@@ -279,8 +324,12 @@ export class NativeSocket extends EventEmitter {
     return this;
   }
 
+  /** Sets TCP_NODELAY; a call that changes nothing makes no system call (as Node's). */
   setNoDelay(noDelay = true): this {
-    if (this.#handle) this.#binding.nodelay(this.#handle, noDelay);
+    if (this.#handle && noDelay !== this.#noDelay) {
+      this.#noDelay = noDelay;
+      this.#binding.nodelay(this.#handle, noDelay);
+    }
     return this;
   }
 
@@ -355,12 +404,14 @@ export function connectNative(options: NativeConnectOptions): NativeSocket {
     if (options.noDelay) socket.setNoDelay(true);
   };
   if (isIP(options.host)) start(options.host);
-  else
+  else {
+    socket.lookingUp();
     import('node:dns').then(({ promises }) =>
       promises.lookup(options.host).then(
         (found) => start(found.address),
         (error) => socket.destroy(error),
       ),
     );
+  }
   return socket;
 }

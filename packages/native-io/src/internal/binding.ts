@@ -7,13 +7,14 @@ import { NativeIoError } from '../native-io-error';
 /** A libuv TCP handle, opaque to JavaScript (an external). */
 export type Handle = { readonly __nativeIoHandle: unique symbol };
 
-/** Events the addon delivers to a handle's owner (native/native_io.c). */
+/** Events the addon delivers to a handle's owner (native/native_io.c); EV_ERROR is a failed read. */
 export const EV_END = 1;
 export const EV_ERROR = 2;
 export const EV_DRAIN = 3;
 export const EV_CLOSE = 4;
 export const EV_CONNECT = 5;
 export const EV_SHUTDOWN = 6;
+export const EV_WRITE_ERROR = 7;
 
 /** The functions of build/Release/native_io.node. Negative numbers are libuv errors. */
 export interface NativeBinding {
