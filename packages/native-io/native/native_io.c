@@ -18,6 +18,8 @@
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -259,18 +261,33 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-/** listen(handle, address, port, backlog): 0 or a negative libuv error. */
+/** listen(handle, address, port, backlog, reusePort): 0 or a negative libuv error. */
 static napi_value js_listen(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   stream_t *stream = stream_of(env, argv[0]);
   if (stream == NULL) return NULL;
   int32_t port = 0, backlog = 511;
+  bool reuse_port = false;
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &backlog);
+  if (argc >= 5) napi_get_value_bool(env, argv[4], &reuse_port);
   struct sockaddr_storage address;
   int failed = socket_address(env, argv[1], port, &address);
+  if (!failed && reuse_port) {
+    // SO_REUSEPORT must be set before bind, so the socket is made here and
+    // handed to libuv, which binds it as it would bind its own.
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0) failed = uv_translate_sys_error(errno);
+    else if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+      failed = uv_translate_sys_error(errno);
+      close(fd);
+    } else if ((failed = uv_tcp_open(&stream->tcp, fd)) != 0)
+      close(fd);
+  }
   if (!failed) failed = uv_tcp_bind(&stream->tcp, (const struct sockaddr *)&address, 0);
   if (!failed) failed = uv_listen((uv_stream_t *)&stream->tcp, backlog, on_connection);
   return int_value(env, failed);

@@ -63,6 +63,37 @@ describe('NativeServer: listen', () => {
     });
   });
 
+  it('with reusePort, shares one port with another server, and the kernel spreads connections over both', async () => {
+    const counts = [0, 0];
+    const serve = (index: number) => (socket: NativeSocket) => {
+      counts[index] = (counts[index] ?? 0) + 1;
+      socket.destroy();
+    };
+    const first = opened(new NativeServer(serve(0), { reusePort: true }));
+    const { port } = await first.listen(0, '127.0.0.1');
+    const second = opened(new NativeServer(serve(1), { reusePort: true }));
+    await expect(second.listen(port, '127.0.0.1')).resolves.toMatchObject({ port });
+    for (let i = 0; i < 64; i++) expect(await netConnectError(port)).toBeNull();
+    while ((counts[0] ?? 0) + (counts[1] ?? 0) < 64) await new Promise((r) => setTimeout(r, 5));
+    // SO_REUSEPORT hashes each connection's addresses: 64 connections from
+    // different ports all landing on one server would be a 2^-63 chance.
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(counts[1]).toBeGreaterThan(0);
+  });
+
+  it('without reusePort, a second server on the port fails even if the first has it', async () => {
+    const first = opened(new NativeServer(() => {}, { reusePort: true }));
+    const { port } = await first.listen(0, '127.0.0.1');
+    const second = opened(new NativeServer(() => {}));
+    await expect(second.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('refuses to listen again once closed', async () => {
+    const server = new NativeServer(() => {});
+    await new Promise<void>((resolve) => server.close(resolve));
+    await expect(server.listen(0, '127.0.0.1')).rejects.toThrow(/closed/);
+  });
+
   it('rejects a host name with a TypeError that says to give an IP address', async () => {
     const server = opened(new NativeServer(() => {}));
     const failure = server.listen(0, 'localhost');

@@ -10,6 +10,11 @@ export interface NativeServerOptions {
   noDelay?: boolean;
   /** Accepted sockets keep their writing side open after the peer's end (as `net`'s option). */
   allowHalfOpen?: boolean;
+  /**
+   * Set SO_REUSEPORT before binding, so several processes (or servers) can
+   * listen on one address and the kernel spreads the connections over them.
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -48,7 +53,15 @@ export class NativeServer extends EventEmitter {
           `listen: ${JSON.stringify(host)} is not an IP address (native io binds IP literals)`,
         ),
       );
-    const failed = this.#binding.listen(this.#handle, host, port, backlog);
+    if (this.#state !== 'open')
+      return Promise.reject(new Error('listen: the server is closed; make a new one'));
+    const failed = this.#binding.listen(
+      this.#handle,
+      host,
+      port,
+      backlog,
+      this.#options.reusePort ?? false,
+    );
     if (failed < 0) return Promise.reject(errnoError(this.#binding, failed, 'listen', host, port));
     const [address, bound] = this.#binding.address(this.#handle, false) ?? [host, port];
     this.#address = { address, port: bound, family: isIP(address) === 6 ? 'IPv6' : 'IPv4' };

@@ -24,7 +24,13 @@ export interface NativeBinding {
     onConnection: (this: object, handle: Handle) => object | undefined,
   ): void;
   open(owner: object): Handle;
-  listen(handle: Handle, address: string, port: number, backlog: number): number;
+  listen(
+    handle: Handle,
+    address: string,
+    port: number,
+    backlog: number,
+    reusePort: boolean,
+  ): number;
   connect(handle: Handle, address: string, port: number, localAddress: string | null): number;
   readStart(handle: Handle): number;
   readStop(handle: Handle): void;
