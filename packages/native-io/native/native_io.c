@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -134,7 +135,13 @@ static void on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf) {
   napi_open_handle_scope(js_env, &scope);
   napi_value chunk;
   void *copy;
-  napi_create_buffer_copy(js_env, (size_t)nread, buf->base, &copy, &chunk);
+  if (napi_create_buffer_copy(js_env, (size_t)nread, buf->base, &copy, &chunk) != napi_ok) {
+    // No memory for the chunk: the bytes are gone, so the connection must end.
+    napi_close_handle_scope(js_env, scope);
+    uv_read_stop(handle);
+    emit(stream, EV_ERROR, UV_ENOMEM);
+    return;
+  }
   call_owner(stream, on_read_ref, 1, &chunk, NULL);
   napi_close_handle_scope(js_env, scope);
 }
@@ -419,8 +426,9 @@ static napi_value js_detach(napi_env env, napi_callback_info info) {
   uv_os_fd_t fd;
   int failed = uv_fileno((uv_handle_t *)&stream->tcp, &fd);
   if (failed) return int_value(env, failed);
-  int copy = dup(fd);
-  if (copy < 0) return int_value(env, UV_EMFILE);
+  // Close-on-exec as the original: a child spawned during TLS must not keep the MX connection open.
+  int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return int_value(env, uv_translate_sys_error(errno));
   napi_delete_reference(env, stream->owner);
   stream->owner = NULL;
   uv_read_stop((uv_stream_t *)&stream->tcp);

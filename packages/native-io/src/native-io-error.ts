@@ -1,6 +1,9 @@
 const WARP_ERROR = Symbol.for('warp.error');
 
-const CODES = ['WARP_ERR_NATIVE_IO_BINDING_LOAD_FAILED'] as const;
+const CODES = [
+  'WARP_ERR_NATIVE_IO_BINDING_LOAD_FAILED',
+  'WARP_ERR_NATIVE_IO_NOT_MAIN_THREAD',
+] as const;
 
 /** Every code a {@link NativeIoError} can carry (rows in docs/errors.md). */
 export type NativeIoErrorCode = (typeof CODES)[number];

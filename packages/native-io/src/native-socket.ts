@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isIP, Socket } from 'node:net';
+import { isMainThread } from 'node:worker_threads';
 import {
   EV_CLOSE,
   EV_CONNECT,
@@ -13,6 +14,7 @@ import {
   loadBinding,
   type NativeBinding,
 } from './internal/binding';
+import { NativeIoError } from './native-io-error';
 
 /**
  * Entry points the addon calls on a handle's owner. Registry symbols: the
@@ -35,6 +37,14 @@ let loaded: NativeBinding | undefined;
 /** The addon, loaded and given its three callbacks on first use. */
 export function nativeBinding(): NativeBinding {
   if (loaded) return loaded;
+  // The addon keeps its callbacks per process and its handles live on one
+  // loop: a worker thread that loaded it first would take it from the main
+  // thread and abort the process when it exits with handles open.
+  if (!isMainThread)
+    throw new NativeIoError(
+      'WARP_ERR_NATIVE_IO_NOT_MAIN_THREAD',
+      'native io runs on the main thread only; use Node sockets (io: node) in worker threads',
+    );
   const binding = loadBinding();
   binding.init(
     function onRead(this: object, chunk: Buffer) {
@@ -375,6 +385,9 @@ export class NativeSocket extends EventEmitter {
    */
   detach(): Socket {
     if (!this.#handle || this.#destroyed) throw new Error('detach: the socket is closed');
+    // A pending connect or shutdown would be cancelled by the hand-over without a word.
+    if (this.#connecting) throw new Error('detach: the socket is still connecting');
+    if (this.#writeEnded) throw new Error('detach: the socket was ended');
     const fd = this.#binding.detach(this.#handle);
     if (fd < 0) throw errnoError(this.#binding, fd, 'detach');
     this.#handle = null;

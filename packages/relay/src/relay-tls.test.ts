@@ -1,8 +1,9 @@
 import type { SessionEvent } from '@warp/hooks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeMx, makeCertificate, startFakeMx } from './internal/test-support/fake-mx';
-import { type Harness, startRelay } from './internal/test-support/relay-harness';
+import { type Harness, startRelay, testIo } from './internal/test-support/relay-harness';
 import { connectClient } from './internal/test-support/smtp-client';
+import { nodeIo } from './relay-io';
 
 let certificate: { key: string; cert: string };
 let mx: FakeMx | undefined;
@@ -113,6 +114,35 @@ describe('relay STARTTLS towards the MX', () => {
     const { replies } = await sendOneMessage(harness.port);
     expect(replies.at(-2)).toMatch(/^250 /);
     expect(mx.messages[0]?.tls).toBe(false);
+  });
+
+  it('answers 421 4.7.0 when the MX connection cannot be handed to TLS, and does not blame the MX', async () => {
+    mx = await startFakeMx({ tls: certificate });
+    const io = testIo() ?? nodeIo;
+    harness = await startRelay(mx.port, {
+      io: {
+        ...io,
+        toNetSocket: () => {
+          throw Object.assign(new Error('detach EMFILE'), { code: 'EMFILE' });
+        },
+      },
+    });
+    const first = await connectClient(harness.port);
+    await first.reply();
+    first.send('EHLO sender.example\r\n');
+    expect(await first.reply()).toMatch(/^421 4\.7\.0 /);
+    await first.closed;
+    await harness.closedSessions(1);
+    expect(ofType(harness.events, 'session.closed')[0]).toMatchObject({
+      reason: 'tls-failed',
+      error: { code: 'WARP_ERR_RELAY_TLS_HANDSHAKE' },
+    });
+    expect(ofType(harness.events, 'tls.failed')[0]).toMatchObject({ errorCode: 'EMFILE' });
+    // Not remembered as TLS-broken: the next session tries STARTTLS again.
+    const second = await connectClient(harness.port);
+    await second.reply();
+    second.send('EHLO sender.example\r\n');
+    expect(await second.reply()).toMatch(/^421 4\.7\.0 /);
   });
 
   it('refuses with 421 4.7.0 under the required policy when the MX offers no STARTTLS', async () => {

@@ -188,9 +188,15 @@ export class RelayHold {
       io.writeMx(chunk);
       const mx = io.mx;
       if (mx?.writableNeedDrain)
-        await new Promise((resolve) => {
-          mx.once('drain', resolve);
-          mx.once('close', resolve);
+        await new Promise<void>((resolve) => {
+          // Both listeners go once either fires: a long message waits many times.
+          const done = () => {
+            mx.removeListener('drain', done);
+            mx.removeListener('close', done);
+            resolve();
+          };
+          mx.once('drain', done);
+          mx.once('close', done);
         });
     }
   }

@@ -1,7 +1,9 @@
+import type { Socket } from 'node:net';
 import { hasCapability, removeCapabilities } from '@warp/ehlo-rewriter';
 import type { SessionEvent } from '@warp/hooks';
 import type { Reply } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
+import type { RelaySocket } from '../relay-io';
 import type { ResolvedRelayOptions } from '../relay-options';
 import type { PendingCommand } from './exchange-tracker';
 import { instant } from './instant';
@@ -64,11 +66,16 @@ export async function decideEhlo(
       return requireTls(session, `the MX ${destination.address} does not offer STARTTLS`);
     return answer(session, context, reply);
   }
-  // Node's tls takes over the MX connection: a native socket hands over its fd.
-  const socket = context.options.io.toNetSocket(session.io.detachMx());
+  // Node's tls takes over the MX connection: a native socket hands over its
+  // fd, which can fail (no fd left): then the session ends with a 4xx, and
+  // the MX is not blamed for it.
+  let socket: RelaySocket = session.io.detachMx();
+  let handedOver = false;
   try {
+    socket = context.options.io.toNetSocket(socket);
+    handedOver = true;
     const result = await startTls({
-      socket,
+      socket: socket as Socket,
       parser: session.replies,
       ehloLine: session.heloLine,
       hostname: destination.hostname,
@@ -128,7 +135,7 @@ export async function decideEhlo(
       errorCode: cause?.code ?? null,
       continuedInPlaintext: false,
     });
-    if (policy === 'opportunistic') context.tlsBroken.remember(destination.address);
+    if (policy === 'opportunistic' && handedOver) context.tlsBroken.remember(destination.address);
     socket.destroy();
     session.fail(failure, 'tls-failed');
   }

@@ -84,6 +84,7 @@ export class SessionIo {
   /** Destroys both sockets if an orderly end takes too long (see {@link end}). */
   #forceClose: NodeJS.Timeout | undefined;
   #mxCongested = false;
+  #clientCongested = false;
   #mxGone = false;
   #closedEmitted = false;
   readonly #timeouts: RelayTimeouts;
@@ -183,10 +184,13 @@ export class SessionIo {
   writeClient(bytes: Buffer): void {
     if (this.client.destroyed) return;
     this.bytes.toClient += bytes.length;
-    if (!this.client.write(bytes)) {
+    if (!this.client.write(bytes) && !this.#clientCongested) {
+      // One drain listener at a time, however many writes return false before it.
+      this.#clientCongested = true;
       const mx = this.mx;
       mx?.pause();
       this.client.once('drain', () => {
+        this.#clientCongested = false;
         if (this.mx === mx && !this.closing) mx?.resume();
       });
     }
