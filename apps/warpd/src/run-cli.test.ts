@@ -61,56 +61,72 @@ describe('warpd cli', () => {
     expect(await cli(['check-config', '-c', config])).toMatchObject({ code: 0 });
   });
 
+  it('check-config accepts io native where the addon loads', async () => {
+    expect(await cli(['check-config', '-c', configFile('{"io":"native"}')])).toMatchObject({
+      code: 0,
+    });
+  });
+
   it('exits 2 on an unknown command', async () => {
     expect(await cli(['launch'])).toMatchObject({ code: 2 });
   });
 });
 
 describe('startDaemon', () => {
-  it('relays to a fixed destination, logs JSON and stops gracefully', async () => {
-    const mx = createServer((socket) => {
-      socket.write('220 mx.example.test ESMTP\r\n');
-      socket.on('data', (chunk) => {
-        if (chunk.toString().startsWith('QUIT')) socket.end('221 2.0.0 Bye\r\n');
+  it.each([
+    [undefined, 'native'],
+    ['node', 'node'],
+  ] as const)(
+    'relays to a fixed destination with io %s (%s sockets), logs JSON and stops gracefully',
+    async (io, used) => {
+      const mx = createServer((socket) => {
+        socket.write('220 mx.example.test ESMTP\r\n');
+        socket.on('data', (chunk) => {
+          if (chunk.toString().startsWith('QUIT')) socket.end('221 2.0.0 Bye\r\n');
+        });
       });
-    });
-    await new Promise<void>((resolve) => mx.listen(0, '127.0.0.1', resolve));
-    const mxPort = (mx.address() as AddressInfo).port;
-    const lines: string[] = [];
-    const log = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(...chunk.toString().trim().split('\n'));
-        done();
-      },
-    });
-    const daemon = await startDaemon(
-      {
-        listen: ['127.0.0.1:0'],
-        fixedDestination: `127.0.0.1:${mxPort}`,
-        log: { level: 'debug' },
-        plugins: [],
-      },
-      { logDestination: log },
-    );
-    const port = Number(daemon.addresses[0]?.split(':')[1]);
-    const client = connect({ host: '127.0.0.1', port });
-    let received = '';
-    client.on('data', (chunk) => {
-      received += chunk.toString();
-      if (received.endsWith('ESMTP\r\n')) client.write('QUIT\r\n');
-    });
-    await new Promise((resolve) => client.on('close', resolve));
-    await daemon.stop();
-    mx.close();
-    expect(received).toBe('220 mx.example.test ESMTP\r\n221 2.0.0 Bye\r\n');
-    const parsed = lines.map((line) => JSON.parse(line) as { msg: string; nodeId: string });
-    expect(parsed.map((l) => l.msg)).toEqual(
-      expect.arrayContaining([
-        'warpd listening',
-        'session.opened',
-        'session.closed',
-        'warpd stopped',
-      ]),
-    );
-  });
+      await new Promise<void>((resolve) => mx.listen(0, '127.0.0.1', resolve));
+      const mxPort = (mx.address() as AddressInfo).port;
+      const lines: string[] = [];
+      const log = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(...chunk.toString().trim().split('\n'));
+          done();
+        },
+      });
+      const daemon = await startDaemon(
+        {
+          listen: ['127.0.0.1:0'],
+          fixedDestination: `127.0.0.1:${mxPort}`,
+          log: { level: 'debug' },
+          plugins: [],
+          ...(io ? { io } : {}),
+        },
+        { logDestination: log },
+      );
+      const port = Number(daemon.addresses[0]?.split(':')[1]);
+      const client = connect({ host: '127.0.0.1', port });
+      let received = '';
+      client.on('data', (chunk) => {
+        received += chunk.toString();
+        if (received.endsWith('ESMTP\r\n')) client.write('QUIT\r\n');
+      });
+      await new Promise((resolve) => client.on('close', resolve));
+      await daemon.stop();
+      mx.close();
+      expect(received).toBe('220 mx.example.test ESMTP\r\n221 2.0.0 Bye\r\n');
+      const parsed = lines.map(
+        (line) => JSON.parse(line) as { msg: string; nodeId: string; io?: string },
+      );
+      expect(parsed.find((l) => l.msg === 'warpd listening')?.io).toBe(used);
+      expect(parsed.map((l) => l.msg)).toEqual(
+        expect.arrayContaining([
+          'warpd listening',
+          'session.opened',
+          'session.closed',
+          'warpd stopped',
+        ]),
+      );
+    },
+  );
 });

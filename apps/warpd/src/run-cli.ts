@@ -78,6 +78,8 @@ export async function runCli(
             `invalid options:\n${formatIssues(result.issues)}`,
           );
         createPrivacyFilter(overridden.privacy);
+        // What run would refuse at start: io native without its addon.
+        if (overridden.io === 'native') (await import('@warp/native-io')).assertNativeIoAvailable();
         const { loadPlugins } = await import('@warp/hooks');
         await loadPlugins(overridden.plugins ?? DEFAULT_PLUGINS, pluginLoadOptions(values.config));
         io.out(`configuration ok${values.config ? `: ${values.config}` : ' (defaults)'}\n`);

@@ -121,6 +121,8 @@ export async function startDaemon(
     options.logDestination ?? process.stdout,
   );
   const stopLoggingNotices = logNotices(logger);
+  // Before the plugins: io native without its addon fails with nothing to undo.
+  const io = chooseIo(config.io ?? 'auto', logger);
   const plugins = await loadPlugins(
     config.plugins ?? DEFAULT_PLUGINS,
     pluginLoadOptions(options.configPath),
@@ -128,7 +130,6 @@ export async function startDaemon(
   const bus = createHookBus({ nodeId, plugins });
   await bus.init();
   const fixed = config.fixedDestination ? parseHostPort(config.fixedDestination) : undefined;
-  const io = chooseIo(config.io ?? 'auto', logger);
   const relay = createRelay({
     nodeId,
     resolveDestination: fixed
@@ -181,7 +182,7 @@ export async function startDaemon(
       stopLoggingNotices();
       throw new WarpdError(
         'WARP_ERR_WARPD_LISTEN_FAILED',
-        `cannot listen on ${listen}: ${(error as Error).message}; is another warpd running?`,
+        `cannot listen on ${listen}: ${(error as Error).message}${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? '; is another warpd running?' : ''}`,
         error,
       );
     }

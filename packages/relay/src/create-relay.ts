@@ -135,6 +135,10 @@ class RelayServer implements Relay, SessionHost {
       refusedChannel.publish({ client: socket.remoteAddress, error });
       socket.on('error', () => {});
       socket.end(error.wire());
+      // Read until the MTA's end (a native socket starts paused and would
+      // otherwise never see it), and close for sure if it never comes.
+      socket.resume();
+      setTimeout(() => socket.destroy(), 5_000).unref();
       return;
     }
     const session = new Session(socket, this);

@@ -53,7 +53,9 @@ export interface RelayIo {
   connect(options: { host: string; port: number; localAddress?: string }): RelaySocket;
   /**
    * The `net.Socket` that `tls.connect` takes over (STARTTLS). `socket` is
-   * connected, paused, with nothing left to write; it is not used after.
+   * connected and paused; it is not used after. May throw (a native socket
+   * with bytes still queued, or no fd left to duplicate): the relay then
+   * ends the session with `421 4.7.0`.
    */
   toNetSocket(socket: RelaySocket): Socket;
 }
@@ -68,6 +70,9 @@ export const nodeIo: RelayIo = {
       server.once('error', reject);
       server.listen(port, host, () => {
         server.removeListener('error', reject);
+        // Accept failures (EMFILE) are emitted on the server; libuv goes on
+        // accepting, so they must not end the process as unhandled errors.
+        server.on('error', () => {});
         resolve({
           address: server.address() as AddressInfo,
           close: () => new Promise<void>((done) => server.close(() => done())),

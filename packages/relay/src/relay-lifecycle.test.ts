@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay } from './create-relay';
@@ -6,6 +7,9 @@ import { type Harness, startRelay, testIo } from './internal/test-support/relay-
 import { connectClient } from './internal/test-support/smtp-client';
 
 let mx: FakeMx | undefined;
+
+/** File descriptors this process has open. */
+const openFds = () => readdirSync('/proc/self/fd').length;
 let harness: Harness | undefined;
 
 afterEach(async () => {
@@ -16,14 +20,23 @@ afterEach(async () => {
 });
 
 describe('relay lifecycle', () => {
-  it('greets with 421 4.3.2 above the session limit', async () => {
+  it('greets with 421 4.3.2 above the session limit, and keeps no socket of a refused connection', async () => {
     mx = await startFakeMx();
     harness = await startRelay(mx.port, { maxSessions: 1 });
     const first = await connectClient(harness.port);
     await first.reply();
-    const second = await connectClient(harness.port);
-    expect(await second.reply()).toMatch(/^421 4\.3\.2 /);
-    await second.closed;
+    const before = openFds();
+    for (let i = 0; i < 10; i++) {
+      const refused = await connectClient(harness.port);
+      expect(await refused.reply()).toMatch(/^421 4\.3\.2 /);
+      await refused.closed;
+    }
+    // Both ends of each refused connection are in this process: once the
+    // relay's side is closed too, the count is back where it was.
+    const deadline = performance.now() + 3_000;
+    while (openFds() > before && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(openFds()).toBeLessThanOrEqual(before);
     first.send('QUIT\r\n');
     expect(await first.reply()).toMatch(/^221 /);
   });

@@ -28,6 +28,21 @@ const ofType = <T extends SessionEvent['type']>(events: SessionEvent[], type: T)
   events.filter((e): e is Extract<SessionEvent, { type: T }> => e.type === type);
 
 describe('relay session', () => {
+  it('answers 421 and never passes on a reply the MX sent to no command', async () => {
+    mx = await startFakeMx({ unsolicitedAfterEhlo: '250 2.0.0 Ok: queued as SURPRISE\r\n' });
+    harness = await startRelay(mx.port);
+    const client = await connectClient(harness.port);
+    await client.reply();
+    client.send('EHLO sender.example\r\n');
+    await client.closed;
+    expect(client.received()).toMatch(/^421 /m);
+    expect(client.received()).not.toContain('SURPRISE');
+    await harness.closedSessions(1);
+    expect(harness.events.find((e) => e.type === 'session.closed')).toMatchObject({
+      reason: 'error',
+    });
+  });
+
   it('relays a pipelined transaction byte-exactly and attributes every reply', async () => {
     const { client, mx, harness } = await setup();
     expect(await client.reply()).toBe('220 mx.example.test ESMTP fake\r\n');

@@ -145,6 +145,25 @@ describe('relay STARTTLS towards the MX', () => {
     expect(await second.reply()).toMatch(/^421 4\.7\.0 /);
   });
 
+  it('ends at once when the MTA leaves during STARTTLS, and does not mark the MX TLS-broken for it', async () => {
+    mx = await startFakeMx({ tls: certificate, silentStarttls: true });
+    harness = await startRelay(mx.port);
+    const first = await connectClient(harness.port);
+    await first.reply();
+    first.send('EHLO sender.example\r\n');
+    while (!mx.commands.includes('STARTTLS')) await new Promise((r) => setTimeout(r, 10));
+    first.socket.destroy();
+    // The command timeout is 5 minutes: closing now means the MTA's end reached the MX socket.
+    await harness.closedSessions(1);
+    const second = await connectClient(harness.port);
+    await second.reply();
+    second.send('EHLO sender.example\r\n');
+    while (mx.commands.filter((c) => c === 'STARTTLS').length < 2)
+      await new Promise((r) => setTimeout(r, 10));
+    second.socket.destroy();
+    await harness.closedSessions(2);
+  });
+
   it('refuses with 421 4.7.0 under the required policy when the MX offers no STARTTLS', async () => {
     mx = await startFakeMx();
     harness = await startRelay(mx.port, { tls: 'required' });

@@ -89,7 +89,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       log: { level: 'debug' },
       plugins: [],
       shutdownGraceSeconds: 5,
-      // Project lab-native runs every lab suite again with warpd on @warp/native-io.
+      // Project lab-node-io runs every lab suite again with warpd on Node's sockets
+      // (WARP_LAB_IO=node); project lab runs warpd's default, native io.
       ...(process.env.WARP_LAB_IO ? { io: process.env.WARP_LAB_IO } : {}),
       ...options.warpd,
     };

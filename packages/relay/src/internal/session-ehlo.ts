@@ -20,6 +20,13 @@ export interface SessionContextForEhlo {
   emit(event: SessionEvent): void;
 }
 
+/** warp's reply when the upgrade failed on warp's side, whatever the policy. */
+const TLS_FAILED = {
+  code: 421,
+  enhanced: '4.7.0',
+  text: '[warp] TLS with the MX failed, try again later',
+};
+
 const TLS_REQUIRED = {
   code: 421,
   enhanced: '4.7.0',
@@ -73,6 +80,7 @@ export async function decideEhlo(
   let handedOver = false;
   try {
     socket = context.options.io.toNetSocket(socket);
+    session.io.handedOverMx(socket);
     handedOver = true;
     const result = await startTls({
       socket: socket as Socket,
@@ -122,7 +130,7 @@ export async function decideEhlo(
       : new RelayError(
           'WARP_ERR_RELAY_TLS_HANDSHAKE',
           `TLS with the MX failed: ${String(error)}`,
-          TLS_REQUIRED,
+          TLS_FAILED,
           error,
         );
     const cause = failure.cause as NodeJS.ErrnoException | undefined;
@@ -135,7 +143,11 @@ export async function decideEhlo(
       errorCode: cause?.code ?? null,
       continuedInPlaintext: false,
     });
-    if (policy === 'opportunistic' && handedOver) context.tlsBroken.remember(destination.address);
+    // Only the MX's own failure marks it TLS-broken: not an MTA that left,
+    // nor a relay shutting down, in the middle of the upgrade.
+    const ownEnd = session.io.closing || session.io.clientEnded;
+    if (policy === 'opportunistic' && handedOver && !ownEnd)
+      context.tlsBroken.remember(destination.address);
     socket.destroy();
     session.fail(failure, 'tls-failed');
   }

@@ -162,6 +162,15 @@ export class SessionIo {
     return socket;
   }
 
+  /**
+   * The MX socket after a hand-over to TLS (see RelayIo.toNetSocket), while
+   * STARTTLS runs: no listeners of the session yet, but the session's ends
+   * (MTA gone, shutdown, force close) reach this socket, not the old one.
+   */
+  handedOverMx(socket: RelaySocket): void {
+    this.mx = socket;
+  }
+
   /** Drops the MX connection without notice (its partial message is then discarded). */
   dropMx(): void {
     this.#mxGone = true;

@@ -340,7 +340,14 @@ export class Session {
   #onReply(reply: Reply): void {
     const pending = this.tracker.fifo.shift();
     if (!pending) {
-      this.io.writeClient(replyBytes(reply));
+      // A reply to no command: passed on, the MTA would take it for the
+      // answer to its next one (a 250 for a message the MX never had).
+      this.fail(
+        mxProtocolFailure(
+          `the MX ${this.destination?.address} sent a reply to no command: ${reply.code}`,
+        ),
+        'error',
+      );
       return;
     }
     this.tracker.replied(pending, reply);

@@ -15,6 +15,10 @@ export interface FakeMxOptions {
   injectAfterStarttls?: string;
   /** Answer STARTTLS with 220 and then break the handshake. */
   brokenTls?: boolean;
+  /** A reply to no command, written right after the EHLO reply (a broken MX). */
+  unsolicitedAfterEhlo?: string;
+  /** Never answer STARTTLS (an MX that hangs there). */
+  silentStarttls?: boolean;
   /** Reply to each RCPT (default 250). */
   rcptReply?: (address: string) => string;
   /** Reply to the end of data (default 250 2.0.0 Ok: queued). */
@@ -148,7 +152,7 @@ function serve(socket: Socket, options: FakeMxOptions, state: FakeMx, encrypted:
       buffer = buffer.subarray(lf + 1);
       state.commands.push(encrypted ? `tls:${line}` : line);
       const verb = line.split(' ')[0]?.toUpperCase();
-      if (verb === 'EHLO') write(ehlo());
+      if (verb === 'EHLO') write(ehlo() + (options.unsolicitedAfterEhlo ?? ''));
       else if (verb === 'HELO') write('250 mx.example.test\r\n');
       else if (verb === 'MAIL') {
         sender = /<([^>]*)>/.exec(line)?.[1] ?? '';
@@ -176,6 +180,8 @@ function serve(socket: Socket, options: FakeMxOptions, state: FakeMx, encrypted:
       else if (verb === 'NOOP') write('250 2.0.0 Ok\r\n');
       else if (verb === 'QUIT') {
         socket.end('221 2.0.0 Bye\r\n');
+        return;
+      } else if (verb === 'STARTTLS' && options.tls && !encrypted && options.silentStarttls) {
         return;
       } else if (verb === 'STARTTLS' && options.tls && !encrypted) {
         socket.write(`220 2.0.0 Ready to start TLS\r\n${options.injectAfterStarttls ?? ''}`);
