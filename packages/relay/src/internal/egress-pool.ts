@@ -11,6 +11,8 @@ export class EgressPool {
 
   /** The next pool address of the destination's family, or `undefined` (kernel's choice). */
   pick(destinationAddress: string): string | undefined {
+    // No pool (the common case): no address parsing per session.
+    if (this.addresses.length === 0) return undefined;
     const v6 = isIPv6(destinationAddress);
     const candidates = this.addresses.filter((address) => isIPv6(address) === v6);
     if (candidates.length === 0) return undefined;
