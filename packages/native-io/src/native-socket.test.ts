@@ -348,6 +348,17 @@ describe('NativeSocket: pause and resume', () => {
 });
 
 describe('NativeSocket: errors', () => {
+  it('a write after end emits ERR_STREAM_WRITE_AFTER_END and closes, as net.Socket does', async () => {
+    const { client } = await nativePair(opened);
+    client.end('last');
+    const events: string[] = [];
+    client.on('error', (e: NodeJS.ErrnoException) => events.push(`error ${e.code}`));
+    expect(client.write('too late')).toBe(false);
+    await next(client, 'close');
+    expect(events).toEqual(['error ERR_STREAM_WRITE_AFTER_END']);
+    expect(client.destroyed).toBe(true);
+  });
+
   it('connect to a closed port emits ECONNREFUSED (syscall connect), then close', async () => {
     const port = await closedPort();
     const client = opened(connectNative({ host: '127.0.0.1', port }));

@@ -288,7 +288,16 @@ export class NativeSocket extends EventEmitter {
 
   /** Writes at once where the kernel takes it; false when 16 KiB or more wait in memory. */
   write(data: Uint8Array | string): boolean {
-    if (!this.#handle || this.#writeEnded) return false;
+    if (!this.#handle) return false;
+    if (this.#writeEnded) {
+      // As net.Socket: an error, and the socket destroyed, so whoever waits
+      // for a drain that cannot come learns at once.
+      const error = Object.assign(new Error('write after end'), {
+        code: 'ERR_STREAM_WRITE_AFTER_END',
+      });
+      this.destroy(error);
+      return false;
+    }
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let queued: number;
     if (this.#beforeConnect) {
