@@ -41,6 +41,10 @@ enum {
 typedef struct {
   uv_tcp_t tcp;  // first member: a handle pointer is a stream_t pointer
   napi_ref owner;
+  // The async context of the handle's owner, taken where the owner was made
+  // (as Node's own TCP handles): AsyncLocalStorage and async_hooks see each
+  // connection as its own resource, in the context that created it.
+  napi_async_context context;
   size_t queued;  // bytes copied into pending uv_write requests
   int closing;
 } stream_t;
@@ -71,7 +75,8 @@ static void call_owner(stream_t *stream, napi_ref callback, size_t argc, napi_va
   napi_value owner, function;
   napi_get_reference_value(env, stream->owner, &owner);
   napi_get_reference_value(env, callback, &function);
-  napi_status status = napi_make_callback(env, async_context, owner, function, argc, argv, result);
+  napi_async_context context = stream->context != NULL ? stream->context : async_context;
+  napi_status status = napi_make_callback(env, context, owner, function, argc, argv, result);
   if (status == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
@@ -103,7 +108,15 @@ static void on_closed(uv_handle_t *handle) {
     emit(stream, EV_CLOSE, 0);
     napi_delete_reference(js_env, stream->owner);
   }
+  if (stream->context != NULL) napi_async_destroy(js_env, stream->context);
   free(stream);
+}
+
+/** Gives `stream` an async context of its own, with `owner` as the resource. */
+static void track_async(napi_env env, stream_t *stream, napi_value owner) {
+  napi_value name;
+  if (napi_create_string_utf8(env, "WarpNativeIo", NAPI_AUTO_LENGTH, &name) != napi_ok) return;
+  if (napi_async_init(env, owner, name, &stream->context) != napi_ok) stream->context = NULL;
 }
 
 static void close_stream(stream_t *stream) {
@@ -191,10 +204,15 @@ static void on_connection(uv_stream_t *listener, int status) {
   // kept first; then closing the callback scope runs those jobs, where an
   // exception is an uncaught one.
   napi_callback_scope callback_scope;
-  napi_open_callback_scope(env, server_owner, async_context, &callback_scope);
+  napi_open_callback_scope(env, server_owner,
+                           server->context != NULL ? server->context : async_context,
+                           &callback_scope);
   napi_status called = napi_call_function(env, server_owner, function, 1, &handle, &owner);
   if (called == napi_ok && owner != NULL) napi_typeof(env, owner, &type);
-  if (type == napi_object) napi_create_reference(env, owner, 1, &stream->owner);
+  if (type == napi_object) {
+    napi_create_reference(env, owner, 1, &stream->owner);
+    track_async(env, stream, owner);  // in the server's context, as the callback runs
+  }
   if (called == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
@@ -264,6 +282,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   CHECK(napi_create_reference(env, owner, 1, &stream->owner));
+  track_async(env, stream, owner);
   CHECK(napi_create_external(env, stream, NULL, NULL, &handle));
   return handle;
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { lookup } from 'node:dns/promises';
 import { fstatSync } from 'node:fs';
 import type { Socket } from 'node:net';
@@ -16,6 +17,7 @@ import {
   sleep,
   writeAll,
 } from './internal/test-support';
+import { NativeServer } from './native-server';
 import { connectNative, type NativeSocket } from './native-socket';
 
 const opened = closeAfterEach();
@@ -737,6 +739,29 @@ describe('NativeSocket: addresses and fd', () => {
 });
 
 describe('NativeSocket: callbacks and the microtask queue', () => {
+  it('runs each connection in the async context that made it, as net does', async () => {
+    const store = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const server = store.run('server', () =>
+      opened(
+        new NativeServer((socket) => {
+          socket.on('data', () => {
+            seen.push(`accepted:${store.getStore()}`);
+            socket.end('ok');
+          });
+          socket.resume();
+        }),
+      ),
+    );
+    const { port } = await store.run('server', () => server.listen(0, '127.0.0.1'));
+    const client = store.run('client', () => opened(connectNative({ host: '127.0.0.1', port })));
+    client.on('connect', () => client.write('hi'));
+    client.on('data', () => seen.push(`client:${store.getStore()}`));
+    client.resume();
+    await next(client, 'close');
+    expect(seen).toEqual(['accepted:server', 'client:client']);
+  });
+
   it('runs promise jobs and nextTicks after each data callback, before a setImmediate', async () => {
     const { client, accepted } = await nativePair(opened);
     const order: string[] = [];
