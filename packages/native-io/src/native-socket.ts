@@ -198,7 +198,10 @@ export class NativeSocket extends EventEmitter {
       }
       case EV_SHUTDOWN:
         this.#shutdownDone = true;
-        if (status < 0 && status !== -107 /* ENOTCONN: the peer is gone already */)
+        if (
+          status < 0 &&
+          this.#binding.errorName(status) !== 'ENOTCONN' /* the peer is gone already */
+        )
           this.destroy(errnoError(this.#binding, status, 'shutdown'));
         else if (this.#readEnded) this.destroy();
         return;
