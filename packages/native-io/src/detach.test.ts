@@ -16,7 +16,7 @@ import {
   readAll,
   sleep,
 } from './internal/test-support';
-import type { NativeSocket } from './native-socket';
+import { connectNative, type NativeSocket } from './native-socket';
 
 const opened = closeAfterEach();
 
@@ -213,6 +213,15 @@ describe('NativeSocket.detach', () => {
     expect(() => client.detach()).toThrow('detach: the socket is closed');
     await next(client, 'close');
     expect(() => client.detach()).toThrow('detach: the socket is closed');
+  });
+
+  it('refuses while connecting and after end(), instead of cancelling either', async () => {
+    const { port } = await netServer(opened, (socket) => socket.resume());
+    const connecting = opened(connectNative({ host: '127.0.0.1', port }));
+    expect(() => connecting.detach()).toThrow('detach: the socket is still connecting');
+    await next(connecting, 'connect');
+    connecting.end();
+    expect(() => connecting.detach()).toThrow('detach: the socket was ended');
   });
 
   it('keeps allowHalfOpen on the net.Socket it returns', async () => {
