@@ -1,6 +1,6 @@
 // detach(): the STARTTLS hand-over of a NativeSocket to net.Socket and Node's tls.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { fstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,27 @@ describe('NativeSocket.detach', () => {
     expect(() => client.detach()).toThrow('detach: the socket is closed');
     await next(client, 'close');
     expect(() => client.detach()).toThrow('detach: the socket is closed');
+  });
+
+  it('gives the net.Socket a close-on-exec fd: a child process does not inherit the connection', async () => {
+    const { client } = await nativePair(opened);
+    const plain = opened(client.detach());
+    const fd = (plain as unknown as { _handle: { fd: number } })._handle.fd;
+    const inode = fstatSync(fd).ino;
+    const child = spawn('sleep', ['10'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      const links = readdirSync(`/proc/${child.pid}/fd`).map((entry) => {
+        try {
+          return readlinkSync(`/proc/${child.pid}/fd/${entry}`);
+        } catch {
+          return '';
+        }
+      });
+      expect(links).not.toContain(`socket:[${inode}]`);
+    } finally {
+      child.kill();
+    }
   });
 
   it('refuses while connecting and after end(), instead of cancelling either', async () => {
