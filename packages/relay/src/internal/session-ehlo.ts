@@ -3,7 +3,6 @@ import { hasCapability, removeCapabilities } from '@warp/ehlo-rewriter';
 import type { SessionEvent } from '@warp/hooks';
 import type { Reply } from '@warp/smtp-parser';
 import { RelayError } from '../relay-error';
-import type { RelaySocket } from '../relay-io';
 import type { ResolvedRelayOptions } from '../relay-options';
 import type { PendingCommand } from './exchange-tracker';
 import { instant } from './instant';
@@ -76,14 +75,11 @@ export async function decideEhlo(
   // Node's tls takes over the MX connection: a native socket hands over its
   // fd, which can fail (no fd left): then the session ends with a 4xx, and
   // the MX is not blamed for it.
-  let socket: RelaySocket = session.io.detachMx();
-  let handedOver = false;
+  let socket: Socket | undefined;
   try {
-    socket = context.options.io.toNetSocket(socket);
-    session.io.handedOverMx(socket);
-    handedOver = true;
+    socket = session.io.handOverMx(context.options.io);
     const result = await startTls({
-      socket: socket as Socket,
+      socket,
       parser: session.replies,
       ehloLine: session.heloLine,
       hostname: destination.hostname,
@@ -146,9 +142,9 @@ export async function decideEhlo(
     // Only the MX's own failure marks it TLS-broken: not an MTA that left,
     // nor a relay shutting down, in the middle of the upgrade.
     const ownEnd = session.io.closing || session.io.clientEnded;
-    if (policy === 'opportunistic' && handedOver && !ownEnd)
+    if (policy === 'opportunistic' && socket && !ownEnd)
       context.tlsBroken.remember(destination.address);
-    socket.destroy();
+    session.io.mx?.destroy();
     session.fail(failure, 'tls-failed');
   }
 }

@@ -1,6 +1,7 @@
+import type { Socket } from 'node:net';
 import type { Endpoint, SessionClosedEvent, SessionCloseReason } from '@warp/hooks';
 import type { RelayError } from '../relay-error';
-import type { RelaySocket } from '../relay-io';
+import type { RelayIo, RelaySocket } from '../relay-io';
 import type { RelayTimeouts } from '../relay-options';
 import { instant } from './instant';
 
@@ -148,8 +149,14 @@ export class SessionIo {
     socket.resume();
   }
 
-  /** Stops reading from the MX socket (before STARTTLS takes it over). */
-  detachMx(): RelaySocket {
+  /**
+   * Stops reading from the MX socket and hands it over as the `net.Socket`
+   * that STARTTLS takes (`io.toNetSocket`). The new socket is the session's
+   * MX socket from then on, without the session's listeners, so its ends (MTA
+   * gone, shutdown, force close) reach it. When the io cannot hand over (no
+   * fd left), this throws and the old socket stays the MX socket.
+   */
+  handOverMx(io: RelayIo): Socket {
     const socket = this.mx as RelaySocket;
     socket.pause();
     socket.setTimeout(0);
@@ -159,16 +166,9 @@ export class SessionIo {
     socket.removeListener('close', this.#mxEnd);
     socket.removeListener('error', this.#mxError);
     socket.on('error', () => {});
-    return socket;
-  }
-
-  /**
-   * The MX socket after a hand-over to TLS (see RelayIo.toNetSocket), while
-   * STARTTLS runs: no listeners of the session yet, but the session's ends
-   * (MTA gone, shutdown, force close) reach this socket, not the old one.
-   */
-  handedOverMx(socket: RelaySocket): void {
-    this.mx = socket;
+    const handedOver = io.toNetSocket(socket);
+    this.mx = handedOver;
+    return handedOver;
   }
 
   /** Drops the MX connection without notice (its partial message is then discarded). */
