@@ -57,7 +57,6 @@ typedef struct {
 
 static napi_env js_env;
 static napi_ref on_read_ref, on_event_ref, on_connection_ref;
-static napi_async_context async_context;
 static char read_buffer[READ_BUFFER_BYTES];
 
 #define CHECK(call)                                    \
@@ -68,20 +67,22 @@ static char read_buffer[READ_BUFFER_BYTES];
     }                                                  \
   } while (0)
 
-/** Calls `callback` with `this` = the stream's owner; an exception becomes an uncaught one. */
+/** A JavaScript exception left pending by a call becomes an uncaught one, as in Node's own callbacks. */
+static void raise_uncaught(napi_env env, napi_status status) {
+  if (status != napi_pending_exception) return;
+  napi_value error;
+  napi_get_and_clear_last_exception(env, &error);
+  napi_fatal_exception(env, error);
+}
+
+/** Calls `callback` with `this` = the stream's owner, in the stream's async context. */
 static void call_owner(stream_t *stream, napi_ref callback, size_t argc, napi_value *argv,
                        napi_value *result) {
   napi_env env = js_env;
   napi_value owner, function;
   napi_get_reference_value(env, stream->owner, &owner);
   napi_get_reference_value(env, callback, &function);
-  napi_async_context context = stream->context != NULL ? stream->context : async_context;
-  napi_status status = napi_make_callback(env, context, owner, function, argc, argv, result);
-  if (status == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
+  raise_uncaught(env, napi_make_callback(env, stream->context, owner, function, argc, argv, result));
 }
 
 static void emit(stream_t *stream, int kind, int status) {
@@ -94,8 +95,7 @@ static void emit(stream_t *stream, int kind, int status) {
   napi_close_handle_scope(js_env, scope);
 }
 
-static stream_t *new_stream(napi_env env, uv_loop_t *loop) {
-  (void)env;
+static stream_t *new_stream(uv_loop_t *loop) {
   stream_t *stream = calloc(1, sizeof(stream_t));
   if (stream == NULL) return NULL;
   uv_tcp_init(loop, &stream->tcp);
@@ -114,7 +114,7 @@ static void on_closed(uv_handle_t *handle) {
 
 /** Gives `stream` an async context of its own, with `owner` as the resource. */
 static void track_async(napi_env env, stream_t *stream, napi_value owner) {
-  napi_value name;
+  napi_value name;  // a reference cannot hold a string at this N-API version
   if (napi_create_string_utf8(env, "WarpNativeIo", NAPI_AUTO_LENGTH, &name) != napi_ok) return;
   if (napi_async_init(env, owner, name, &stream->context) != napi_ok) stream->context = NULL;
 }
@@ -184,7 +184,7 @@ static void on_connect(uv_connect_t *request, int status) {
 static void on_connection(uv_stream_t *listener, int status) {
   stream_t *server = (stream_t *)listener;
   if (status < 0 || server->closing) return;
-  stream_t *stream = new_stream(js_env, listener->loop);
+  stream_t *stream = new_stream(listener->loop);
   if (stream == NULL) return;
   if (uv_accept(listener, (uv_stream_t *)&stream->tcp) != 0) {
     close_stream(stream);
@@ -204,20 +204,14 @@ static void on_connection(uv_stream_t *listener, int status) {
   // kept first; then closing the callback scope runs those jobs, where an
   // exception is an uncaught one.
   napi_callback_scope callback_scope;
-  napi_open_callback_scope(env, server_owner,
-                           server->context != NULL ? server->context : async_context,
-                           &callback_scope);
+  napi_open_callback_scope(env, server_owner, server->context, &callback_scope);
   napi_status called = napi_call_function(env, server_owner, function, 1, &handle, &owner);
   if (called == napi_ok && owner != NULL) napi_typeof(env, owner, &type);
   if (type == napi_object) {
     napi_create_reference(env, owner, 1, &stream->owner);
     track_async(env, stream, owner);  // in the server's context, as the callback runs
   }
-  if (called == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(env, &error);
-    napi_fatal_exception(env, error);
-  }
+  raise_uncaught(env, called);
   napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, scope);
   if (stream->owner == NULL) close_stream(stream);
@@ -225,9 +219,14 @@ static void on_connection(uv_stream_t *listener, int status) {
 
 // ---- JavaScript-facing functions -------------------------------------------
 
-static stream_t *stream_of(napi_env env, napi_value value) {
+/**
+ * The arguments of a call whose first is a handle: up to `argc` of them into
+ * `argv`, and the handle's stream, or NULL with a JavaScript exception thrown.
+ */
+static stream_t *stream_arg(napi_env env, napi_callback_info info, size_t argc, napi_value *argv) {
   void *external = NULL;
-  if (napi_get_value_external(env, value, &external) != napi_ok || external == NULL) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+      napi_get_value_external(env, argv[0], &external) != napi_ok || external == NULL) {
     napi_throw_type_error(env, NULL, "not a native-io handle");
     return NULL;
   }
@@ -254,7 +253,7 @@ static int socket_address(napi_env env, napi_value text, int port, struct sockad
 /** init(onRead, onEvent, onConnection): the three callbacks, once per process. */
 static napi_value js_init(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], name;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (js_env != NULL) {
     if (js_env != env) napi_throw_error(env, NULL, "@warp/native-io runs on one thread (the first that loads it)");
@@ -264,8 +263,6 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, argv[0], 1, &on_read_ref));
   CHECK(napi_create_reference(env, argv[1], 1, &on_event_ref));
   CHECK(napi_create_reference(env, argv[2], 1, &on_connection_ref));
-  CHECK(napi_create_string_utf8(env, "WarpNativeIo", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, NULL, name, &async_context));
   return NULL;
 }
 
@@ -276,7 +273,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, &owner, NULL, NULL));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
-  stream_t *stream = new_stream(env, loop);
+  stream_t *stream = new_stream(loop);
   if (stream == NULL) {
     napi_throw_error(env, "ENOMEM", "out of memory for a socket");
     return NULL;
@@ -289,16 +286,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 /** listen(handle, address, port, backlog, reusePort): 0 or a negative libuv error. */
 static napi_value js_listen(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 5, argv);
   if (stream == NULL) return NULL;
   int32_t port = 0, backlog = 511;
   bool reuse_port = false;
   napi_get_value_int32(env, argv[2], &port);
   napi_get_value_int32(env, argv[3], &backlog);
-  if (argc >= 5) napi_get_value_bool(env, argv[4], &reuse_port);
+  napi_get_value_bool(env, argv[4], &reuse_port);  // undefined leaves it false
   struct sockaddr_storage address;
   int failed = socket_address(env, argv[1], port, &address);
   if (!failed && reuse_port) {
@@ -321,10 +316,8 @@ static napi_value js_listen(napi_env env, napi_callback_info info) {
 
 /** connect(handle, address, port, localAddress | null): 0 or a negative libuv error; then EV_CONNECT. */
 static napi_value js_connect(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 4, argv);
   if (stream == NULL) return NULL;
   int32_t port = 0;
   napi_get_value_int32(env, argv[2], &port);
@@ -346,19 +339,15 @@ static napi_value js_connect(napi_env env, napi_callback_info info) {
 
 /** readStart(handle) / readStop(handle). */
 static napi_value js_read_start(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream == NULL || stream->closing) return NULL;
   return int_value(env, uv_read_start((uv_stream_t *)&stream->tcp, on_alloc, on_read));
 }
 
 static napi_value js_read_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream == NULL || stream->closing) return NULL;
   uv_read_stop((uv_stream_t *)&stream->tcp);
   return NULL;
@@ -370,10 +359,8 @@ static napi_value js_read_stop(napi_env env, napi_callback_info info) {
  * a queue empties.
  */
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 2, argv);
   if (stream == NULL) return NULL;
   if (stream->closing) return int_value(env, UV_EPIPE);
   void *data;
@@ -408,10 +395,8 @@ static napi_value js_write(napi_env env, napi_callback_info info) {
 
 /** shutdown(handle): half-close once the queued writes are out; then EV_SHUTDOWN. */
 static napi_value js_shutdown(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream == NULL) return NULL;
   if (stream->closing) return int_value(env, UV_EPIPE);
   uv_shutdown_t *request = malloc(sizeof(uv_shutdown_t));
@@ -423,10 +408,8 @@ static napi_value js_shutdown(napi_env env, napi_callback_info info) {
 
 /** close(handle): closes at once (queued writes are dropped); then EV_CLOSE. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream != NULL) close_stream(stream);
   return NULL;
 }
@@ -436,10 +419,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
  * over (STARTTLS); the handle itself closes without an EV_CLOSE.
  */
 static napi_value js_detach(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream == NULL) return NULL;
   if (stream->closing || stream->queued > 0) return int_value(env, UV_EBUSY);
   uv_os_fd_t fd;
@@ -457,10 +438,8 @@ static napi_value js_detach(napi_env env, napi_callback_info info) {
 
 /** fileno(handle): the fd, or a negative libuv error. */
 static napi_value js_fileno(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 1, argv);
   if (stream == NULL) return NULL;
   if (stream->closing) return int_value(env, UV_EBADF);
   uv_os_fd_t fd;
@@ -470,10 +449,8 @@ static napi_value js_fileno(napi_env env, napi_callback_info info) {
 
 /** nodelay(handle, on). */
 static napi_value js_nodelay(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 2, argv);
   if (stream == NULL || stream->closing) return NULL;
   bool on = true;
   napi_get_value_bool(env, argv[1], &on);
@@ -483,10 +460,8 @@ static napi_value js_nodelay(napi_env env, napi_callback_info info) {
 
 /** address(handle, peer): [address, port] of this end (peer false) or the other, or null. */
 static napi_value js_address(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2], result, element;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  stream_t *stream = stream_of(env, argv[0]);
+  stream_t *stream = stream_arg(env, info, 2, argv);
   if (stream == NULL) return NULL;
   bool peer = false;
   napi_get_value_bool(env, argv[1], &peer);
@@ -526,17 +501,6 @@ static napi_value js_error_name(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/** errorMessage(code): the libuv error's text, such as "connection refused". */
-static napi_value js_error_message(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t code = 0;
-  napi_get_value_int32(env, argv[0], &code);
-  CHECK(napi_create_string_utf8(env, uv_strerror(code), NAPI_AUTO_LENGTH, &result));
-  return result;
-}
-
 NAPI_MODULE_INIT() {
   const struct {
     const char *name;
@@ -549,7 +513,6 @@ NAPI_MODULE_INIT() {
       {"close", js_close},         {"detach", js_detach},
       {"fileno", js_fileno},       {"nodelay", js_nodelay},
       {"address", js_address},     {"errorName", js_error_name},
-      {"errorMessage", js_error_message},
   };
   for (size_t i = 0; i < sizeof(functions) / sizeof(functions[0]); i++) {
     napi_value function;

@@ -42,7 +42,6 @@ export interface NativeBinding {
   nodelay(handle: Handle, on: boolean): void;
   address(handle: Handle, peer: boolean): [string, number] | null;
   errorName(code: number): string;
-  errorMessage(code: number): string;
 }
 
 const PACKAGE_NAME = '@warp/native-io';
