@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP, Socket } from 'node:net';
 import { isMainThread } from 'node:worker_threads';
@@ -237,23 +238,31 @@ export class NativeSocket extends EventEmitter {
   }
 
   get remoteAddress(): string | undefined {
-    this.#remote ??= this.#handle ? this.#binding.address(this.#handle, true) : null;
-    return this.#remote?.[0];
+    return this.#peer()?.[0];
   }
 
   get remotePort(): number | undefined {
-    this.#remote ??= this.#handle ? this.#binding.address(this.#handle, true) : null;
-    return this.#remote?.[1];
+    return this.#peer()?.[1];
   }
 
   get localAddress(): string | undefined {
-    this.#local ??= this.#handle ? this.#binding.address(this.#handle, false) : null;
-    return this.#local?.[0];
+    return this.#own()?.[0];
   }
 
   get localPort(): number | undefined {
+    return this.#own()?.[1];
+  }
+
+  /** The other end's address and port, read once (a system call) and kept: a closed socket has none. */
+  #peer(): [string, number] | null {
+    this.#remote ??= this.#handle ? this.#binding.address(this.#handle, true) : null;
+    return this.#remote;
+  }
+
+  /** This end's address and port, as {@link #peer}. */
+  #own(): [string, number] | null {
     this.#local ??= this.#handle ? this.#binding.address(this.#handle, false) : null;
-    return this.#local?.[1];
+    return this.#local;
   }
 
   /** The file descriptor while open (as `net.Socket`'s `_handle.fd`, which `@warp/original-dst` reads). */
@@ -431,11 +440,9 @@ export function connectNative(options: NativeConnectOptions): NativeSocket {
   if (isIP(options.host)) start(options.host);
   else {
     socket.lookingUp();
-    import('node:dns').then(({ promises }) =>
-      promises.lookup(options.host).then(
-        (found) => start(found.address),
-        (error) => socket.destroy(error),
-      ),
+    lookup(options.host).then(
+      (found) => start(found.address),
+      (error) => socket.destroy(error),
     );
   }
   return socket;
