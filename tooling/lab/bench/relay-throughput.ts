@@ -140,6 +140,16 @@ function storedRows(path: string): Record<string, number> {
   }
 }
 
+/** haproxy as a plain TCP relay from `port` to the sink; `global` is its global section, if any. */
+function startHaproxy(name: string, port: number, global: string): ChildProcess {
+  const config = join(dir, `${name}.cfg`);
+  writeFileSync(
+    config,
+    `${global}defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${port}\n  server sink 127.0.0.1:${SINK}\n`,
+  );
+  return start('haproxy', ['-f', config, '-db']);
+}
+
 /** The relays of the run (every way but direct), started only when asked for. */
 type Relay = Exclude<Way, 'direct'>;
 
@@ -179,21 +189,9 @@ async function startRelays(
             : entry,
         ),
       ),
-    haproxy: async () => {
-      writeFileSync(
-        join(dir, 'haproxy.cfg'),
-        `defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY}\n  server sink 127.0.0.1:${SINK}\n`,
-      );
-      return start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
-    },
+    haproxy: async () => startHaproxy('haproxy', HAPROXY, ''),
     // The same relay on one thread (nbthread 1): a relay on one core, as warpd is.
-    'haproxy-1t': async () => {
-      writeFileSync(
-        join(dir, 'haproxy-1t.cfg'),
-        `global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nlisten smtp\n  bind 127.0.0.1:${HAPROXY_1T}\n  server sink 127.0.0.1:${SINK}\n`,
-      );
-      return start('haproxy', ['-f', join(dir, 'haproxy-1t.cfg'), '-db']);
-    },
+    'haproxy-1t': async () => startHaproxy('haproxy-1t', HAPROXY_1T, 'global\n  nbthread 1\n'),
     'node-pipe': async () =>
       start(process.execPath, [
         join(import.meta.dirname, 'pipe-proxy.mjs'),
