@@ -1,5 +1,6 @@
 import { EVENT_TYPES, type SessionEvent, type WarpEvent } from './events';
 import type { DeciderDeadlines, HookBus, HookBusOptions, PluginStats } from './hook-bus-types';
+import { REPORT_BATCH_FAILURE, type ReportBatchFailure } from './internal/batch-failure';
 import { withDeadline } from './internal/deadline';
 import { DeciderRunner, type Notify } from './internal/decider-runner';
 import { ObserverQueue } from './internal/observer-queue';
@@ -120,10 +121,19 @@ export function createHookBus(options: HookBusOptions): HookBus {
     spoolMemoryLimit: options.spoolMemoryLimit,
   });
 
-  const context = (plugin: Plugin): PluginContext => ({
-    nodeId,
-    report: (error) => notify(pluginFailed(nodeId, plugin.name, 'report', error)),
-  });
+  const context = (plugin: Plugin): PluginContext => {
+    const hook = plugin.hooks.onEvents ? 'onEvents' : 'onEvent';
+    const batchFailed: ReportBatchFailure = (error, first) =>
+      notify(
+        pluginFailed(nodeId, plugin.name, hook, error, first ? sessionOf(first) : null),
+        first,
+      );
+    return {
+      nodeId,
+      report: (error) => notify(pluginFailed(nodeId, plugin.name, 'report', error)),
+      [REPORT_BATCH_FAILURE]: batchFailed,
+    } as PluginContext;
+  };
 
   const bus: HookBus = {
     plugins: registered.map(({ plugin }) => plugin.name),

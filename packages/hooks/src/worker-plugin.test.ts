@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { WarpEvent } from './events';
 import { createHookBus } from './hook-bus';
 import { loadPlugin } from './load-plugin';
 import type { Plugin } from './plugin';
-import { sampleSession } from './testing/sample-events';
+import { sampleSession, sessionClosed, sessionOpened } from './testing/sample-events';
 import type { WarpError } from './warp-error';
 
 const fixture = new URL('./__fixtures__/worker-recorder.mjs', import.meta.url).href;
@@ -78,6 +78,49 @@ describe('a plugin in a worker thread', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ error: { code: 'WARP_ERR_HOOKS_WORKER_EXITED' } });
     expect(JSON.stringify(failed[0])).toContain('exit code 3');
+  });
+
+  it('hands events to the worker in few messages, not one per bus batch', async () => {
+    const { load, watcher, lines } = setup({ batches: true });
+    const events = Array.from({ length: 2000 }, (_, i) => sessionOpened(`s-${i}`));
+    await run(await load(), watcher, events);
+    const batches = lines().filter((l) => l.startsWith('batch '));
+    // The bus hands over 64 at a time; they cross to the worker together.
+    expect(batches.length).toBeLessThanOrEqual(3);
+    expect(lines().filter((l) => l.startsWith('session.opened'))).toHaveLength(2000);
+  });
+
+  it('bounds what waits for a stuck worker: the bus queue then counts drops', async () => {
+    const gate = join(mkdtempSync(join(tmpdir(), 'warp-gate-')), 'open');
+    const { load, watcher, notices, lines } = setup({ gate });
+    const plugin = await load();
+    const bus = createHookBus({ nodeId: 'node-7', plugins: [plugin, watcher] });
+    await bus.init();
+    // 30,000 events in steps, so the bus's queue drains between them.
+    for (let step = 0; step < 30; step++) {
+      for (let i = 0; i < 1000; i++) bus.emit(sessionOpened(`s-${step * 1000 + i}`));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // 16,384 handed to the worker and not handled, 4,096 in the bus's queue.
+    expect(bus.stats().recorder).toMatchObject({ dropped: 30_000 - 16_384 - 4_096 });
+    writeFileSync(gate, '');
+    await bus.close();
+    expect(lines().filter((l) => l.startsWith('session.opened'))).toHaveLength(16_384 + 4_096);
+    expect(notices.some((e) => e.type === 'events.dropped')).toBe(true);
+  });
+
+  it('hands every unanswered batch to the new worker, in order, when one dies', async () => {
+    const { load, watcher, notices, lines } = setup({ exitOn: 'session.closed' });
+    const events = Array.from({ length: 3000 }, (_, i) =>
+      i === 1500 ? sessionClosed(`s-${i}`) : sessionOpened(`s-${i}`),
+    );
+    await run(await load(), watcher, events);
+    const delivered = lines().filter((l) => !l.startsWith('init') && l !== 'close');
+    // At least once, and in order of first delivery.
+    const first = [...new Set(delivered)];
+    expect(first).toEqual(events.map((e) => `${e.type} ${'sessionId' in e ? e.sessionId : ''}`));
+    expect(lines().filter((l) => l.startsWith('init'))).toHaveLength(2);
+    expect(notices.filter((e) => e.type === 'plugin.failed')).toHaveLength(1);
   });
 
   it('refuses a plugin with deciders, naming them', async () => {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EventType, WarpEvent } from './events';
 import { API_VERSION } from './events';
+import { REPORT_BATCH_FAILURE, type ReportBatchFailure } from './internal/batch-failure';
 import type { FromWorker, SerializedError, ToWorker } from './internal/plugin-worker-protocol';
 import { loadFailed } from './load-plugin';
 import type { Plugin, PluginContext } from './plugin';
@@ -38,40 +39,81 @@ function revive(error: SerializedError): Error {
 type Loaded = Extract<FromWorker, { type: 'loaded' }>;
 
 /**
+ * Events wait in the relay's thread at most this long before they cross to
+ * the worker together: each `postMessage` wakes the worker and its answer
+ * wakes the relay's thread, which cost more than cloning a few dozen events.
+ */
+const LINGER_MS = 20;
+/** Or they cross as soon as this many wait. */
+const POST_AT = 1024;
+/**
+ * Events handed to the worker and not yet handled, above which `onEvents`
+ * waits: the bus's queue (and its drop counting) then takes over.
+ */
+const MAX_IN_FLIGHT = 16_384;
+
+/** A request to the worker, kept until the worker answers it. */
+interface Request {
+  readonly message: ToWorker;
+  /** Events it carries (0 for init and close). */
+  readonly count: number;
+  /** Already handed to a worker that died on it. */
+  retried: boolean;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
  * One plugin in its own worker thread, seen by the bus as an ordinary
- * observer: `onEvents` posts the batch and resolves when the worker has
- * handled it (so the bus's queue, batching, drop counting and slow notices
- * apply unchanged). A worker that dies is started again (module loaded and
- * `init` called anew) and the batch it was handling is handed over once
- * more; failures inside the worker arrive as the plugin's own reports.
+ * observer. `onEvents` takes a batch at once: events gather for up to
+ * {@link LINGER_MS} and cross to the worker in one message, and the worker
+ * handles messages one at a time, in order. Above {@link MAX_IN_FLIGHT}
+ * unhandled events `onEvents` waits, so the bus's queue, drop counting and
+ * slow notices apply. A batch the worker's plugin throws on is reported as
+ * that plugin's `plugin.failed`. A worker that dies is started again (module
+ * loaded and `init` called anew) and gets every unanswered batch once more,
+ * the one it died on included; a batch that kills two workers is reported
+ * and given up.
  */
 class PluginWorker {
   readonly #spec: PluginWorkerSpec;
   #worker: Worker | undefined;
+  /** The worker is loaded and initialised: requests may be posted. */
+  #ready = false;
   #context: PluginContext | undefined;
-  #waiting: { resolve(message: FromWorker): void; reject(error: Error): void } | undefined;
+  #starting: { resolve(message: FromWorker): void; reject(error: Error): void } | undefined;
+  /** Every request not yet answered, in order; the first #posted went to the current worker. */
+  #requests: Request[] = [];
+  #posted = 0;
+  /** Events of #requests plus #pending. */
+  #inFlight = 0;
+  #pending: WarpEvent[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #spaceWaiters: (() => void)[] = [];
   #closed = false;
 
   constructor(spec: PluginWorkerSpec) {
     this.#spec = spec;
   }
 
-  /** Starts the worker; resolves with what the module's plugin declares. */
+  /** Starts a worker; resolves with what the module's plugin declares. */
   async start(): Promise<Loaded> {
     const worker = spawn(this.#spec);
     this.#worker = worker;
-    worker.on('message', (message: FromWorker) => {
-      if (message.type === 'report') this.#context?.report(revive(message.error));
-      else this.#settle(message);
+    const loading = new Promise<FromWorker>((resolve, reject) => {
+      this.#starting = { resolve, reject };
     });
+    worker.on('message', (message: FromWorker) => this.#onMessage(message));
     let failure: Error | undefined;
     worker.on('error', (error) => {
       failure = error;
     });
     worker.on('exit', (code) => {
-      if (this.#worker === worker) this.#worker = undefined;
+      if (this.#worker !== worker) return;
+      this.#worker = undefined;
+      this.#ready = false;
       const why = failure ? `: ${failure.message}` : ` (exit code ${code})`;
-      this.#fail(
+      this.#onExit(
         new WarpError(
           'WARP_ERR_HOOKS_WORKER_EXITED',
           `[warp] [hooks] the worker thread of plugin "${this.#spec.use}" ended${why}`,
@@ -79,11 +121,12 @@ class PluginWorker {
         ),
       );
     });
-    const loaded = await this.#next();
+    const loaded = await loading;
     // An idle worker does not keep the process alive (`warpd check-config`
-    // loads plugins and exits); #call holds it while a request is out.
+    // loads plugins and exits); #pump holds it while a request is out.
     worker.unref();
     if (loaded.type === 'loaded') return loaded;
+    this.#worker = undefined;
     await worker.terminate();
     if (loaded.type === 'load-failed') throw revive(loaded.error);
     throw loadFailed(this.#spec.use, `worker answered ${loaded.type} while loading`);
@@ -92,7 +135,9 @@ class PluginWorker {
   /** Stops the worker without `close`: for a plugin that was never started. */
   async terminate(): Promise<void> {
     this.#closed = true;
-    await this.#worker?.terminate();
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
   }
 
   plugin(loaded: Loaded): Plugin {
@@ -102,70 +147,172 @@ class PluginWorker {
       ...(loaded.events ? { events: loaded.events as readonly EventType[] } : {}),
       init: async (context) => {
         this.#context = context;
-        await this.#call({ type: 'init', nodeId: context.nodeId });
+        this.#ready = true;
+        await this.#send({ type: 'init', nodeId: context.nodeId }, 0);
       },
       close: async () => {
-        this.#closed = true;
-        if (!this.#worker) return;
-        const worker = this.#worker;
-        await this.#call({ type: 'close' });
-        await worker.terminate();
+        this.#flush();
+        try {
+          if (this.#worker || this.#requests.length > 0) await this.#send({ type: 'close' }, 0);
+        } finally {
+          await this.terminate();
+        }
       },
       hooks: {
-        onEvents: async (events: readonly WarpEvent[]) => {
-          try {
-            await this.#deliver(events);
-          } catch (error) {
-            if ((error as WarpError).code !== 'WARP_ERR_HOOKS_WORKER_EXITED' || this.#closed)
-              throw error;
-            // The worker died on this batch: said, and a new one gets it once more.
-            this.#context?.report(error);
-            await this.#deliver(events);
-          }
+        onEvents: (events: readonly WarpEvent[]) => {
+          for (const event of events) this.#pending.push(event);
+          this.#inFlight += events.length;
+          if (this.#pending.length >= POST_AT) this.#flush();
+          else this.#timer ??= setTimeout(() => this.#flush(), LINGER_MS);
+          if (this.#inFlight < MAX_IN_FLIGHT) return undefined;
+          return new Promise<void>((resolve) => this.#spaceWaiters.push(resolve));
         },
       },
     };
   }
 
-  async #deliver(events: readonly WarpEvent[]): Promise<void> {
-    if (!this.#worker) {
-      await this.start();
-      if (this.#context) await this.#call({ type: 'init', nodeId: this.#context.nodeId });
-    }
-    await this.#call({ type: 'events', events });
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending.length === 0) return;
+    const events = this.#pending;
+    this.#pending = [];
+    this.#inFlight -= events.length; // #send counts them again
+    // Failures of a batch are reported when they come (#onMessage, #onExit).
+    this.#send({ type: 'events', events }, events.length).catch(() => {});
   }
 
-  /** Sends one request and waits for its answer (one at a time: the bus never overlaps them). */
-  async #call(message: ToWorker): Promise<void> {
-    const worker = this.#worker;
-    if (!worker) throw new Error(`the worker of plugin "${this.#spec.use}" is not running`);
-    const answer = this.#next();
-    worker.ref();
-    worker.postMessage(message);
-    try {
-      const reply = await answer;
-      if (reply.type === 'failed') throw revive(reply.error);
-    } finally {
-      worker.unref();
-    }
-  }
-
-  #next(): Promise<FromWorker> {
+  #send(message: ToWorker, count: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      this.#requests.push({ message, count, retried: false, resolve, reject });
+      this.#inFlight += count;
+      this.#pump();
     });
   }
 
-  #settle(message: FromWorker): void {
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.resolve(message);
+  /** Posts the requests the current worker has not seen yet. */
+  #pump(): void {
+    const worker = this.#worker;
+    if (!worker) {
+      if (!this.#closed && this.#requests.length > 0) this.#restart();
+      return;
+    }
+    if (!this.#ready) return;
+    if (this.#posted < this.#requests.length) worker.ref();
+    while (this.#posted < this.#requests.length) {
+      worker.postMessage(this.#requests[this.#posted++]!.message);
+    }
   }
 
-  #fail(error: Error): void {
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.reject(error);
+  #onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'report':
+        this.#context?.report(revive(message.error));
+        return;
+      case 'loaded':
+      case 'load-failed': {
+        const starting = this.#starting;
+        this.#starting = undefined;
+        starting?.resolve(message);
+        return;
+      }
+      case 'done':
+      case 'failed': {
+        const request = this.#requests.shift();
+        if (!request) return;
+        this.#posted--;
+        this.#answered(request);
+        if (message.type === 'done') request.resolve();
+        else if (request.message.type === 'events') {
+          this.#reportBatch(revive(message.error), request.message.events);
+          request.resolve();
+        } else request.reject(revive(message.error));
+        if (this.#requests.length === 0) this.#worker?.unref();
+      }
+    }
+  }
+
+  #answered(request: Request): void {
+    this.#inFlight -= request.count;
+    if (this.#inFlight >= MAX_IN_FLIGHT / 2 || this.#spaceWaiters.length === 0) return;
+    for (const resolve of this.#spaceWaiters.splice(0)) resolve();
+  }
+
+  #reportBatch(error: Error, events: readonly WarpEvent[]): void {
+    const report = (this.#context as { [REPORT_BATCH_FAILURE]?: ReportBatchFailure } | undefined)?.[
+      REPORT_BATCH_FAILURE
+    ];
+    if (report) report(error, events[0]);
+    else this.#context?.report(error);
+  }
+
+  /** The worker died: its unanswered requests go to a new one (a batch at most twice). */
+  #onExit(error: WarpError): void {
+    const starting = this.#starting;
+    this.#starting = undefined;
+    starting?.reject(error);
+    this.#posted = 0;
+    if (this.#closed) {
+      this.#failAll(error);
+      return;
+    }
+    this.#context?.report(error);
+    const head = this.#requests[0];
+    if (head && head.message.type !== 'events') {
+      // init or close: the caller hears of it (as when the worker dies loading).
+      this.#requests.shift();
+      this.#answered(head);
+      head.reject(error);
+    } else if (head?.retried) {
+      this.#requests.shift();
+      this.#answered(head);
+      this.#reportBatch(
+        new WarpError(
+          'WARP_ERR_HOOKS_WORKER_EXITED',
+          `[warp] [hooks] the worker thread of plugin "${this.#spec.use}" ended twice on the same ${head.count} events; they are given up`,
+          { cause: error },
+        ),
+        head.message.type === 'events' ? head.message.events : [],
+      );
+      head.resolve();
+    } else if (head) head.retried = true;
+    if (this.#requests.length > 0) this.#restart();
+  }
+
+  /** A new worker, initialised as the last one was, then the waiting requests. */
+  #restart(): void {
+    if (this.#worker || this.#closed) return;
+    this.start()
+      .then(() => {
+        const context = this.#context;
+        if (context && this.#requests[0]?.message.type !== 'init') {
+          // Before anything that waits: the plugin is initialised first.
+          this.#requests.unshift({
+            message: { type: 'init', nodeId: context.nodeId },
+            count: 0,
+            retried: true,
+            resolve: () => {},
+            reject: (error) => this.#context?.report(error),
+          });
+        }
+        this.#ready = true;
+        this.#pump();
+      })
+      .catch((error: Error) => {
+        this.#context?.report(error);
+        this.#failAll(error);
+      });
+  }
+
+  /** No worker will take these: events are reported given up, init and close fail. */
+  #failAll(error: Error): void {
+    for (const request of this.#requests.splice(0)) {
+      this.#answered(request);
+      if (request.message.type === 'events') {
+        this.#reportBatch(error, request.message.events);
+        request.resolve();
+      } else request.reject(error);
+    }
   }
 }
 

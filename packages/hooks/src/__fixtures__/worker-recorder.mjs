@@ -1,9 +1,11 @@
 // A plugin for the worker tests: appends each event's type and session to a
-// file, and misbehaves on request (options decide how).
+// file (and, with `batches`, the size of each batch it gets), and misbehaves
+// on request (options decide how).
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
 let context;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 export default (options) => ({
   name: options.name ?? 'recorder',
@@ -19,6 +21,9 @@ export default (options) => ({
   hooks: {
     onEvents(events) {
       if (options.report) context.report(new Error(options.report));
+      if (options.batches) appendFileSync(options.path, `batch ${events.length}\n`);
+      // Holds the worker until the gate file exists: the relay's thread goes on.
+      while (options.gate && !existsSync(options.gate)) Atomics.wait(pause, 0, 0, 5);
       for (const event of events) {
         // Dies once (a marker file remembers), on the first event of this type.
         if (event.type === options.exitOn && !existsSync(`${options.path}.exited`)) {
