@@ -45,7 +45,16 @@ export function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 /** User + system CPU time of a process so far, in ms. */
 export function cpuTimeMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time of a process's main thread alone (its event loop: the relay), in ms. */
+export function mainThreadCpuTimeMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 

@@ -15,9 +15,10 @@
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
 // WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, warpd-node-io,
-// haproxy, haproxy-1t, warpd-sqlite, node-pipe, native-pipe) runs only those ways and skips the idle-session and 50 MB
-// parts: for quick iterations. WARP_BENCH_STORE_WORKER=1 runs the store of
-// warpd-sqlite in a worker thread ("worker": true in its plugin entry).
+// haproxy, haproxy-1t, warpd-sqlite, warpd-sqlite-worker, node-pipe,
+// native-pipe) runs only those ways and skips the idle-session and 50 MB
+// parts: for quick iterations. warpd-sqlite is warpd's default plugin list;
+// warpd-sqlite-worker the same store in a worker thread ("worker": true).
 // WARP_BENCH_WARM_UP (default 4000) is the number of messages each relay gets
 // before the measured rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
 import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
 import {
@@ -34,6 +36,7 @@ import {
   freePort,
   idleSessions,
   loadAverage,
+  mainThreadCpuTimeMs,
   median,
   smtpSource,
   statusMiB,
@@ -49,6 +52,7 @@ const SINK = await freePort();
 const WARPD = await freePort();
 const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
+const WARPD_SQLITE_WORKER = await freePort();
 const NODE_PIPE = await freePort();
 const NATIVE_PIPE = await freePort();
 const WARPD_NODE_IO = await freePort();
@@ -60,6 +64,7 @@ const ALL_WAYS = [
   'haproxy',
   'haproxy-1t',
   'warpd-sqlite',
+  'warpd-sqlite-worker',
   'node-pipe',
   'native-pipe',
 ] as const;
@@ -71,6 +76,7 @@ const PORTS: Record<Way, number> = {
   haproxy: HAPROXY,
   'haproxy-1t': HAPROXY_1T,
   'warpd-sqlite': WARPD_SQLITE,
+  'warpd-sqlite-worker': WARPD_SQLITE_WORKER,
   'node-pipe': NODE_PIPE,
   'native-pipe': NATIVE_PIPE,
 };
@@ -81,8 +87,15 @@ const ways = (process.env.WARP_BENCH_WAYS?.split(',') ?? [...ALL_WAYS]).map((nam
   return way;
 });
 const dir = mkdtempSync(join(tmpdir(), 'warp-bench-'));
-const DATABASE = join(dir, 'warp.sqlite');
+/** The database of each storing way. */
+const DATABASES = {
+  'warpd-sqlite': join(dir, 'warp.sqlite'),
+  'warpd-sqlite-worker': join(dir, 'warp-worker.sqlite'),
+} as const;
+type StoringWay = keyof typeof DATABASES;
+const STORING_WAYS = Object.keys(DATABASES) as StoringWay[];
 const children: ChildProcess[] = [];
+const STORE_SETTLE_MS = 300;
 
 function start(
   file: string,
@@ -153,6 +166,19 @@ function startHaproxy(name: string, port: number, global: string): ChildProcess 
 /** The relays of the run (every way but direct), started only when asked for. */
 type Relay = Exclude<Way, 'direct'>;
 
+function storingPlugins(way: StoringWay, extra: Record<string, unknown> = {}): unknown[] {
+  return DEFAULT_PLUGINS.map((entry) =>
+    entry.use === '@warp/plugin-sqlite'
+      ? {
+          ...entry,
+          ...extra,
+          use: SQLITE_PLUGIN_BUNDLE,
+          options: { ...(entry.options as object), path: DATABASES[way] },
+        }
+      : entry,
+  );
+}
+
 async function startRelays(
   relays: readonly Relay[],
 ): Promise<Partial<Record<Relay, ChildProcess>>> {
@@ -174,20 +200,12 @@ async function startRelays(
     // warpd's default plugin list (what `warpd run` uses without a `plugins`
     // key) with the database in the temp dir; plugin-sqlite is loaded by the
     // path of its lab bundle instead of its package name (see SQLITE_PLUGIN_BUNDLE).
-    'warpd-sqlite': () =>
+    'warpd-sqlite': () => warpdRun('warpd-sqlite', WARPD_SQLITE, storingPlugins('warpd-sqlite')),
+    'warpd-sqlite-worker': () =>
       warpdRun(
-        'warpd-sqlite',
-        WARPD_SQLITE,
-        DEFAULT_PLUGINS.map((entry) =>
-          entry.use === '@warp/plugin-sqlite'
-            ? {
-                ...entry,
-                use: SQLITE_PLUGIN_BUNDLE,
-                options: { ...(entry.options as object), path: DATABASE },
-                ...(process.env.WARP_BENCH_STORE_WORKER === '1' ? { worker: true } : {}),
-              }
-            : entry,
-        ),
+        'warpd-sqlite-worker',
+        WARPD_SQLITE_WORKER,
+        storingPlugins('warpd-sqlite-worker', { worker: true }),
       ),
     haproxy: async () => startHaproxy('haproxy', HAPROXY, ''),
     // The same relay on one thread (nbthread 1): a relay on one core, as warpd is.
@@ -220,7 +238,10 @@ async function main(): Promise<void> {
   // 485 µs of CPU per message; the figures are for a warpd that has been
   // running, as a daemon is.
   for (const relay of relays) await smtpSource(PORTS[relay], 20, WARM_UP);
-  let sentToSqlite = processes['warpd-sqlite'] ? WARM_UP : 0;
+  const relayed = Object.fromEntries(
+    STORING_WAYS.map((way) => [way, processes[way] ? WARM_UP : 0]),
+  ) as Record<StoringWay, number>;
+  const isStoring = (way: Way): way is StoringWay => way in DATABASES;
 
   console.log(`load average before: ${loadAverage()} (2 cores; shared machine)`);
   const results = Object.fromEntries(ALL_WAYS.map((way) => [way, [] as number[]])) as Record<
@@ -228,13 +249,20 @@ async function main(): Promise<void> {
     number[]
   >;
   const cpu = Object.fromEntries(ALL_WAYS.map((way) => [way, 0])) as Record<Way, number>;
+  // The relay's thread alone (the event loop), for the storing ways.
+  const relayCpu = Object.fromEntries(ALL_WAYS.map((way) => [way, 0])) as Record<Way, number>;
   for (let round = 0; round < rounds; round++) {
     for (const name of ways) {
-      const way = pids[name];
-      const cpuBefore = way ? cpuTimeMs(way) : 0;
+      const pid = pids[name];
+      const cpuBefore = pid ? cpuTimeMs(pid) : 0;
+      const relayBefore = pid ? mainThreadCpuTimeMs(pid) : 0;
       const rate = await smtpSource(PORTS[name], 20, messages);
-      if (way) cpu[name] += cpuTimeMs(way) - cpuBefore;
-      if (name === 'warpd-sqlite') sentToSqlite += messages;
+      // A store writes what a round left in its buffers before the next
+      // round starts: its CPU counts here, not in another way's round.
+      if (isStoring(name)) await sleep(STORE_SETTLE_MS);
+      if (pid) cpu[name] += cpuTimeMs(pid) - cpuBefore;
+      if (pid) relayCpu[name] += mainThreadCpuTimeMs(pid) - relayBefore;
+      if (isStoring(name)) relayed[name] += messages;
       results[name].push(rate);
     }
   }
@@ -253,12 +281,11 @@ async function main(): Promise<void> {
     console.log(
       `  baseline: haproxy/direct = ${(median(results.haproxy) / direct).toFixed(2)}x; target: warpd >= haproxy`,
     );
-  if (ran('warpd') && ran('warpd-sqlite')) {
-    const perRound = results.warpd.map((off, i) =>
-      ((results['warpd-sqlite'][i] ?? 0) / off).toFixed(2),
-    );
+  for (const storing of STORING_WAYS) {
+    if (!ran('warpd') || !ran(storing)) continue;
+    const perRound = results.warpd.map((off, i) => ((results[storing][i] ?? 0) / off).toFixed(2));
     console.log(
-      `  storage on/off${process.env.WARP_BENCH_STORE_WORKER === '1' ? ' (store in a worker thread)' : ''}: warpd-sqlite/warpd = ${(median(results['warpd-sqlite']) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
+      `  storage on/off: ${storing}/warpd = ${(median(results[storing]) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
     );
   }
   console.log(`load average after the rounds: ${loadAverage()}`);
@@ -275,11 +302,14 @@ async function main(): Promise<void> {
     console.log(
       `  added by warpd with io node: ${((single['warpd-node-io'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
     );
-  if (ran('direct') && ran('warpd-sqlite'))
-    console.log(
-      `  added by warpd with storage on: ${((single['warpd-sqlite'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
-    );
-  sentToSqlite += ran('warpd-sqlite') ? 300 : 0;
+  for (const storing of STORING_WAYS) {
+    if (!ran(storing)) continue;
+    relayed[storing] += 300;
+    if (ran('direct'))
+      console.log(
+        `  added by ${storing}: ${((single[storing] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
+      );
+  }
   const perMessage = (name: Way) => (cpu[name] / (messages * rounds)).toFixed(3);
   if (ran('warpd')) {
     console.log(
@@ -297,16 +327,17 @@ async function main(): Promise<void> {
     console.log(
       `haproxy-1t CPU: ${perMessage('haproxy-1t')} ms per message (one thread, as warpd; haproxy's default here is two, one per core)`,
     );
-  const warpdSqlite = processes['warpd-sqlite'];
-  if (warpdSqlite) {
+  for (const storing of STORING_WAYS) {
+    const child = processes[storing];
+    if (!child) continue;
     console.log(
-      `warpd-sqlite CPU: ${perMessage('warpd-sqlite')} ms per message, user+system; peak RSS ${statusMiB(warpdSqlite.pid as number, 'VmHWM').toFixed(1)} MiB`,
+      `${storing} CPU: ${perMessage(storing)} ms per message, user+system, of which the relay's thread ${(relayCpu[storing] / (messages * rounds)).toFixed(3)} ms (each round counted until ${STORE_SETTLE_MS} ms after it ended); peak RSS ${statusMiB(child.pid as number, 'VmHWM').toFixed(1)} MiB`,
     );
     // SIGTERM flushes the store: then every transaction must be in the database.
-    await stopChild(warpdSqlite);
-    const rows = storedRows(DATABASE);
+    await stopChild(child);
+    const rows = storedRows(DATABASES[storing]);
     console.log(
-      `warpd-sqlite stored ${rows.transactions} transactions of ${sentToSqlite} messages relayed (${rows.sessions} sessions incl. the start-up port probe, ${rows.exchanges} exchanges)`,
+      `${storing} stored ${rows.transactions} transactions of ${relayed[storing]} messages relayed (${rows.sessions} sessions incl. the start-up port probe, ${rows.exchanges} exchanges)`,
     );
   }
   if (process.env.WARP_BENCH_WAYS !== undefined) return;
