@@ -26,8 +26,10 @@ function spawn(spec: PluginWorkerSpec): Worker {
   if (!here.endsWith('.ts'))
     return new Worker(new URL('./plugin-worker.js', here), { workerData, execArgv });
   const entry = JSON.stringify(new URL('./internal/plugin-worker.ts', here).href);
+  // Resolved here: an eval'd worker resolves bare names from the working directory.
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   return new Worker(
-    `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`,
+    `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`,
     { eval: true, workerData, execArgv },
   );
 }
