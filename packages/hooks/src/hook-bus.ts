@@ -1,9 +1,14 @@
 import { EVENT_TYPES, type SessionEvent, type WarpEvent } from './events';
 import type { DeciderDeadlines, HookBus, HookBusOptions, PluginStats } from './hook-bus-types';
-import { REPORT_BATCH_FAILURE, type ReportBatchFailure } from './internal/batch-failure';
 import { withDeadline } from './internal/deadline';
 import { DeciderRunner, type Notify } from './internal/decider-runner';
 import { ObserverQueue } from './internal/observer-queue';
+import {
+  HANDED_OVER,
+  type HandedOver,
+  REPORT_BATCH_FAILURE,
+  type ReportBatchFailure,
+} from './internal/stand-in';
 import { eventsDropped, pluginFailed, pluginSlow, publishNotice } from './notices';
 import type { Plugin, PluginContext } from './plugin';
 import { validatePlugin } from './validate-plugin';
@@ -203,15 +208,22 @@ export function createHookBus(options: HookBusOptions): HookBus {
     const deadline = performance.now() + lifecycleMs;
     const hung = new Set<Registered>();
     for (;;) {
-      const pending = observers.filter((entry) => !hung.has(entry) && entry.queue!.busy);
+      const pending = observers.filter(
+        (entry) => !hung.has(entry) && (entry.queue!.busy || handedOverOf(entry.plugin)?.busy()),
+      );
       if (pending.length === 0) return;
       const remaining = Math.max(0, deadline - performance.now());
       await Promise.all(
         pending.map(async (entry) => {
-          const result = await withDeadline(() => entry.queue!.idle(), remaining);
+          // A worker plugin's batches count until its worker has handled them.
+          const result = await withDeadline(async () => {
+            await entry.queue!.idle();
+            await handedOverOf(entry.plugin)?.settled();
+          }, remaining);
           if (result.status !== 'timed-out') return;
           hung.add(entry);
-          const fallback = `closed with ${entry.queue!.size} events undelivered`;
+          const held = handedOverOf(entry.plugin)?.held() ?? 0;
+          const fallback = `closed with ${entry.queue!.size + held} events undelivered`;
           publishNotice(pluginSlow(nodeId, entry.plugin.name, 'close', lifecycleMs, fallback));
         }),
       );
@@ -232,6 +244,10 @@ export function createHookBus(options: HookBusOptions): HookBus {
   }
 
   return bus;
+}
+
+function handedOverOf(plugin: Plugin): HandedOver | undefined {
+  return (plugin as { [HANDED_OVER]?: HandedOver })[HANDED_OVER];
 }
 
 function sessionOf(event: WarpEvent): string | null {

@@ -123,6 +123,45 @@ describe('a plugin in a worker thread', () => {
     expect(notices.filter((e) => e.type === 'plugin.failed')).toHaveLength(1);
   });
 
+  it('gives a batch up when the restarted worker dies in init too, and stops restarting', async () => {
+    const { load, watcher, notices, lines } = setup({
+      exitOn: 'reply.received',
+      initExitAfterDeath: true,
+    });
+    await run(await load(), watcher);
+    // The first worker's init only: every later one died in init.
+    expect(lines().filter((l) => l.startsWith('init'))).toHaveLength(1);
+    const failed = notices.filter((e) => e.type === 'plugin.failed');
+    expect(JSON.stringify(failed)).toContain('ended twice on the same');
+    expect(failed.length).toBeLessThanOrEqual(3);
+  });
+
+  it('starts another worker when a restarted one dies while loading, and delivers', async () => {
+    const { load, watcher, lines } = setup({ exitOn: 'reply.received', loadExitOnce: true });
+    const events = await run(await load(), watcher);
+    const delivered = lines().filter((l) => !l.startsWith('init') && l !== 'close');
+    // The whole batch again, from the third worker.
+    expect(delivered.slice(-events.length)).toEqual(
+      events.map((e) => `${e.type} ${'sessionId' in e ? e.sessionId : ''}`),
+    );
+    expect(lines().filter((l) => l.startsWith('init'))).toHaveLength(2);
+  });
+
+  it('closes the bus only after the worker has handled its batches and their failures are told', async () => {
+    const { load, lines } = setup({ delayMs: 300, throwOn: 'session.closed' });
+    const seen: string[] = [];
+    const watcher: Plugin = {
+      name: 'watcher',
+      apiVersion: 1,
+      events: ['plugin.failed'],
+      hooks: { onEvent: (event) => void seen.push(event.type) },
+      close: () => void seen.push('closed'),
+    };
+    await run(await load(), watcher);
+    expect(seen).toEqual(['plugin.failed', 'closed']);
+    expect(lines().at(-1)).toBe('close');
+  });
+
   it('refuses a plugin with deciders, naming them', async () => {
     const { load } = setup({ decides: true });
     await expect(load()).rejects.toMatchObject({

@@ -7,12 +7,25 @@ import { threadId } from 'node:worker_threads';
 let context;
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-export default (options) => ({
+export default (options) => {
+  // Dies while loading, once, in the worker started after a death.
+  if (options.loadExitOnce && existsSync(`${options.path}.exited`)) {
+    if (!existsSync(`${options.path}.load-exited`)) {
+      writeFileSync(`${options.path}.load-exited`, '');
+      process.exit(5);
+    }
+  }
+  return plugin(options);
+};
+
+const plugin = (options) => ({
   name: options.name ?? 'recorder',
   apiVersion: 1,
   ...(options.events ? { events: options.events } : {}),
   init(given) {
     context = given;
+    // Dies in init in every worker started after a death.
+    if (options.initExitAfterDeath && existsSync(`${options.path}.exited`)) process.exit(4);
     appendFileSync(options.path, `init ${context.nodeId} thread=${threadId > 0}\n`);
   },
   close() {
@@ -22,6 +35,7 @@ export default (options) => ({
     onEvents(events) {
       if (options.report) context.report(new Error(options.report));
       if (options.batches) appendFileSync(options.path, `batch ${events.length}\n`);
+      if (options.delayMs) Atomics.wait(pause, 0, 0, options.delayMs);
       // Holds the worker until the gate file exists: the relay's thread goes on.
       while (options.gate && !existsSync(options.gate)) Atomics.wait(pause, 0, 0, 5);
       for (const event of events) {

@@ -1,11 +1,7 @@
 // The entry of a plugin's worker thread (see worker-plugin.ts): loads the
 // plugin module, then answers the main thread's requests one at a time, in order.
 
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-
-if (process.env.WARP_EXP_NICE) setPriority(Number(process.env.WARP_EXP_NICE));
-
 import { importPlugin, pluginFromModule } from '../load-plugin';
 import { DECIDER_HOOKS, type Plugin } from '../plugin';
 import { type FromWorker, serializeError, type ToWorker } from './plugin-worker-protocol';
@@ -68,14 +64,17 @@ if (plugin) {
   // Requests come without waiting for answers: handled one at a time, in order.
   let previous: Promise<void> = Promise.resolve();
   port.on('message', (message: ToWorker) => {
-    previous = previous.then(() =>
-      handle(plugin, message).then(
-        () => {
-          post({ type: 'done' });
-          if (message.type === 'close') port.close();
-        },
-        (error: unknown) => post({ type: 'failed', error: serializeError(error) }),
-      ),
-    );
+    previous = previous
+      .then(() =>
+        handle(plugin, message).then(
+          () => {
+            post({ type: 'done' });
+            if (message.type === 'close') port.close();
+          },
+          (error: unknown) => post({ type: 'failed', error: serializeError(error) }),
+        ),
+      )
+      // A post that throws must not stop the requests after it.
+      .catch(() => {});
   });
 }

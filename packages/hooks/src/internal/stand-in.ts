@@ -10,3 +10,19 @@ import type { WarpEvent } from '../events';
 export const REPORT_BATCH_FAILURE: unique symbol = Symbol('warp.reportBatchFailure');
 
 export type ReportBatchFailure = (error: unknown, first: WarpEvent | undefined) => void;
+
+/**
+ * A plugin that takes events before it has handled them (a worker plugin)
+ * carries, under this key, what the bus's close waits for: the events it
+ * holds, and a promise for when they are handled.
+ */
+export const HANDED_OVER: unique symbol = Symbol('warp.handedOver');
+
+export interface HandedOver {
+  /** Whether it holds events taken and not yet handled. */
+  busy(): boolean;
+  /** How many. */
+  held(): number;
+  /** Hands on what waits and resolves once everything taken so far is handled. */
+  settled(): Promise<void>;
+}
