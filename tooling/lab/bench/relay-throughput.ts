@@ -15,10 +15,12 @@
 // Run (root not needed; loopback only):
 //   node_modules/.bin/tsx --conditions=source tooling/lab/bench/relay-throughput.ts [rounds] [messages]
 // WARP_BENCH_WAYS=warpd,warpd-sqlite (any of direct, warpd, warpd-node-io,
-// haproxy, haproxy-1t, warpd-sqlite, warpd-sqlite-worker, node-pipe,
-// native-pipe) runs only those ways and skips the idle-session and 50 MB
-// parts: for quick iterations. warpd-sqlite is warpd's default plugin list;
-// warpd-sqlite-worker the same store in a worker thread ("worker": true).
+// haproxy, haproxy-1t, warpd-sqlite, warpd-sqlite-worker, warpd-observer,
+// node-pipe, native-pipe) runs only those ways and skips the idle-session and
+// 50 MB parts: for quick iterations. warpd-sqlite is warpd's default plugin
+// list; warpd-sqlite-worker the same store in a worker thread ("worker":
+// true); warpd-observer warpd with a plugin that takes every event and does
+// nothing (idle-observer.mjs): the floor of any store.
 // WARP_BENCH_WARM_UP (default 4000) is the number of messages each relay gets
 // before the measured rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -53,6 +55,7 @@ const WARPD = await freePort();
 const HAPROXY = await freePort();
 const WARPD_SQLITE = await freePort();
 const WARPD_SQLITE_WORKER = await freePort();
+const WARPD_OBSERVER = await freePort();
 const NODE_PIPE = await freePort();
 const NATIVE_PIPE = await freePort();
 const WARPD_NODE_IO = await freePort();
@@ -65,6 +68,7 @@ const ALL_WAYS = [
   'haproxy-1t',
   'warpd-sqlite',
   'warpd-sqlite-worker',
+  'warpd-observer',
   'node-pipe',
   'native-pipe',
 ] as const;
@@ -77,6 +81,7 @@ const PORTS: Record<Way, number> = {
   'haproxy-1t': HAPROXY_1T,
   'warpd-sqlite': WARPD_SQLITE,
   'warpd-sqlite-worker': WARPD_SQLITE_WORKER,
+  'warpd-observer': WARPD_OBSERVER,
   'node-pipe': NODE_PIPE,
   'native-pipe': NATIVE_PIPE,
 };
@@ -207,6 +212,10 @@ async function startRelays(
         WARPD_SQLITE_WORKER,
         storingPlugins('warpd-sqlite-worker', { worker: true }),
       ),
+    'warpd-observer': () =>
+      warpdRun('warpd-observer', WARPD_OBSERVER, [
+        { use: join(import.meta.dirname, 'idle-observer.mjs') },
+      ]),
     haproxy: async () => startHaproxy('haproxy', HAPROXY, ''),
     // The same relay on one thread (nbthread 1): a relay on one core, as warpd is.
     'haproxy-1t': async () => startHaproxy('haproxy-1t', HAPROXY_1T, 'global\n  nbthread 1\n'),
@@ -288,6 +297,10 @@ async function main(): Promise<void> {
       `  storage on/off: ${storing}/warpd = ${(median(results[storing]) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
     );
   }
+  if (ran('warpd') && ran('warpd-observer'))
+    console.log(
+      `  events to an idle observer: warpd-observer/warpd = ${(median(results['warpd-observer']) / median(results.warpd)).toFixed(2)}x (per round: ${results.warpd.map((off, i) => ((results['warpd-observer'][i] ?? 0) / off).toFixed(2)).join(', ')}); the ceiling of storage on/off`,
+    );
   console.log(`load average after the rounds: ${loadAverage()}`);
 
   const single: Partial<Record<Way, number>> = {};
@@ -326,6 +339,10 @@ async function main(): Promise<void> {
   if (ran('haproxy-1t'))
     console.log(
       `haproxy-1t CPU: ${perMessage('haproxy-1t')} ms per message (one thread, as warpd; haproxy's default here is two, one per core)`,
+    );
+  if (ran('warpd-observer'))
+    console.log(
+      `warpd-observer CPU: ${perMessage('warpd-observer')} ms per message, user+system (warpd with every event built and handed to a plugin that does nothing)`,
     );
   for (const storing of STORING_WAYS) {
     const child = processes[storing];
