@@ -123,10 +123,9 @@ export async function startDaemon(
   const stopLoggingNotices = logNotices(logger);
   // Before the plugins: io native without its addon fails with nothing to undo.
   const io = chooseIo(config.io ?? 'auto', logger);
-  const plugins = await loadPlugins(
-    config.plugins ?? DEFAULT_PLUGINS,
-    pluginLoadOptions(options.configPath),
-  );
+  const entries = config.plugins ?? DEFAULT_PLUGINS;
+  const plugins = await loadPlugins(entries, pluginLoadOptions(options.configPath));
+  const inWorkers = plugins.filter((_, i) => entries[i]?.worker).map((plugin) => plugin.name);
   const bus = createHookBus({ nodeId, plugins });
   await bus.init();
   const fixed = config.fixedDestination ? parseHostPort(config.fixedDestination) : undefined;
@@ -188,7 +187,13 @@ export async function startDaemon(
     }
   }
   logger.info(
-    { addresses, plugins: bus.plugins, tls: config.tls?.policy ?? 'opportunistic', io: io.name },
+    {
+      addresses,
+      plugins: bus.plugins,
+      pluginWorkers: inWorkers,
+      tls: config.tls?.policy ?? 'opportunistic',
+      io: io.name,
+    },
     'warpd listening',
   );
   const graceMs = (config.shutdownGraceSeconds ?? 30) * 1000;

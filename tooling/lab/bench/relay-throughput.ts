@@ -25,12 +25,11 @@
 // before the measured rounds.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_PLUGINS } from '../../../apps/warpd/src/run-daemon';
-import { buildWarpd, SQLITE_PLUGIN_BUNDLE, WARPD_BUNDLE } from '../src/warpd-process';
+import { buildWarpd, queryStore, SQLITE_PLUGIN_BUNDLE } from '../src/warpd-process';
 import {
   bigMessage,
   buildNativePipe,
@@ -135,27 +134,13 @@ function writeWarpdConfig(
 
 /** Rows the storing warpd wrote (read after it stopped and flushed). */
 function storedRows(path: string): Record<string, number> {
-  // better-sqlite3 is a dependency of warpd, not of tooling: resolve it from there.
-  const require = createRequire(join(dirname(WARPD_BUNDLE), '..', 'package.json'));
-  const Database = require('better-sqlite3') as new (
-    file: string,
-    options: { readonly: boolean },
-  ) => {
-    prepare(sql: string): { get(): unknown };
-    close(): void;
+  const count = (table: string) =>
+    (queryStore(path, `select count(*) as n from ${table}`)[0] as { n: number }).n;
+  return {
+    sessions: count('sessions'),
+    transactions: count('transactions'),
+    exchanges: count('exchanges'),
   };
-  const db = new Database(path, { readonly: true });
-  try {
-    const count = (table: string) =>
-      (db.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
-    return {
-      sessions: count('sessions'),
-      transactions: count('transactions'),
-      exchanges: count('exchanges'),
-    };
-  } finally {
-    db.close();
-  }
 }
 
 /** haproxy as a plain TCP relay from `port` to the sink; `global` is its global section, if any. */

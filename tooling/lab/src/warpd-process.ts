@@ -9,7 +9,8 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, runIn } from './run-command';
 
@@ -197,4 +198,20 @@ export async function startWarpd(
       await exited;
     },
   };
+}
+
+/** The rows of `sql` on a SQLite store warpd wrote (read it after warpd stopped). */
+export function queryStore(path: string, sql: string): Array<Record<string, unknown>> {
+  // better-sqlite3 is a dependency of warpd, not of tooling: resolve it from there.
+  const require = createRequire(join(dirname(WARPD_BUNDLE), '..', 'package.json'));
+  const Database = require('better-sqlite3') as new (
+    file: string,
+    options: { readonly: boolean },
+  ) => { prepare(sql: string): { all(): Array<Record<string, unknown>> }; close(): void };
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
 }
