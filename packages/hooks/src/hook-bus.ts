@@ -151,6 +151,8 @@ export function createHookBus(options: HookBusOptions): HookBus {
           ? await withDeadline(() => plugin.init!(context(plugin)), lifecycleMs)
           : { status: 'answered' as const, value: undefined };
         if (result.status !== 'answered') {
+          // A worker plugin whose init hangs would keep its thread (and the process) alive.
+          handedOverOf(plugin)?.abandon();
           await closePlugins(started);
           state = 'closed';
           const why =
@@ -237,8 +239,11 @@ export function createHookBus(options: HookBusOptions): HookBus {
         const result = await withDeadline(() => plugin.close!(), lifecycleMs);
         if (result.status === 'failed')
           publishNotice(pluginFailed(nodeId, plugin.name, 'close', result.error));
-        if (result.status === 'timed-out')
+        if (result.status === 'timed-out') {
           publishNotice(pluginSlow(nodeId, plugin.name, 'close', lifecycleMs, 'gave up waiting'));
+          // A worker stuck in a batch or in close would keep the process alive.
+          handedOverOf(plugin)?.abandon();
+        }
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -160,6 +160,27 @@ describe('a plugin in a worker thread', () => {
     await run(await load(), watcher);
     expect(seen).toEqual(['plugin.failed', 'closed']);
     expect(lines().at(-1)).toBe('close');
+  });
+
+  it('stops a worker still stuck in a batch when the close deadline passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warp-gate-'));
+    const heartbeat = join(dir, 'heartbeat');
+    const { load, watcher } = setup({ gate: join(dir, 'never'), heartbeat });
+    const bus = createHookBus({
+      nodeId: 'node-7',
+      plugins: [await load(), watcher],
+      lifecycleTimeoutMs: 300,
+    });
+    await bus.init();
+    for (const event of sampleSession()) bus.emit(event);
+    await bus.close();
+    const beat = () => (existsSync(heartbeat) ? readFileSync(heartbeat, 'utf8') : '');
+    await new Promise((r) => setTimeout(r, 200));
+    const last = beat();
+    // A worker left running would go on beating (and keep the process alive).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(last).not.toBe('');
+    expect(beat()).toBe(last);
   });
 
   it('refuses a plugin with deciders, naming them', async () => {

@@ -192,6 +192,9 @@ class PluginWorker {
         if (this.#requests.length === 0) return Promise.resolve();
         return new Promise((resolve) => this.#settledWaiters.push(resolve));
       },
+      abandon: () => {
+        this.terminate().catch(() => {});
+      },
     };
     return {
       name: loaded.name,
@@ -258,7 +261,6 @@ class PluginWorker {
       return;
     }
     if (!this.#ready) return;
-    if (this.#posted < this.#requests.length) worker.ref();
     while (this.#posted < this.#requests.length) {
       const request = this.#requests[this.#posted]!;
       try {
@@ -271,6 +273,8 @@ class PluginWorker {
         continue;
       }
       this.#posted++;
+      // Held while a request is out (#onMessage lets go when none is).
+      worker.ref();
     }
   }
 
@@ -346,7 +350,8 @@ class PluginWorker {
     // A worker that died before answering anything is not started again at once.
     if (!this.#progress) this.#restartNotBefore = performance.now() + RESTART_PAUSE_MS;
     // A restart's own init is not to blame: the first batch after it is.
-    if (this.#requests[0]?.restartInit) this.#requests.shift();
+    const restartInit = this.#requests[0]?.restartInit ? this.#requests.shift() : undefined;
+    if (restartInit) this.#answered(restartInit);
     const head = this.#requests[0];
     if (head && head.message.type !== 'events') {
       // The plugin's init or close: its caller hears of it.

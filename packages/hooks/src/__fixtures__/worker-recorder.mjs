@@ -37,7 +37,11 @@ const plugin = (options) => ({
       if (options.batches) appendFileSync(options.path, `batch ${events.length}\n`);
       if (options.delayMs) Atomics.wait(pause, 0, 0, options.delayMs);
       // Holds the worker until the gate file exists: the relay's thread goes on.
-      while (options.gate && !existsSync(options.gate)) Atomics.wait(pause, 0, 0, 5);
+      while (options.gate && !existsSync(options.gate)) {
+        Atomics.wait(pause, 0, 0, 5);
+        // Shows from outside that this thread still runs.
+        if (options.heartbeat) writeFileSync(options.heartbeat, String(performance.now()));
+      }
       for (const event of events) {
         // Dies once (a marker file remembers), on the first event of this type.
         if (event.type === options.exitOn && !existsSync(`${options.path}.exited`)) {

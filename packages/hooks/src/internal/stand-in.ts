@@ -25,4 +25,6 @@ export interface HandedOver {
   held(): number;
   /** Hands on what waits and resolves once everything taken so far is handled. */
   settled(): Promise<void>;
+  /** Gives up: the worker is stopped whatever it is doing (a close or init past its deadline). */
+  abandon(): void;
 }
