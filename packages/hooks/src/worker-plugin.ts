@@ -350,17 +350,14 @@ class PluginWorker {
     // A worker that died before answering anything is not started again at once.
     if (!this.#progress) this.#restartNotBefore = performance.now() + RESTART_PAUSE_MS;
     // A restart's own init is not to blame: the first batch after it is.
-    const restartInit = this.#requests[0]?.restartInit ? this.#requests.shift() : undefined;
-    if (restartInit) this.#answered(restartInit);
+    if (this.#requests[0]?.restartInit) this.#dropHead();
     const head = this.#requests[0];
     if (head && head.message.type !== 'events') {
       // The plugin's init or close: its caller hears of it.
-      this.#requests.shift();
-      this.#answered(head);
+      this.#dropHead();
       head.reject(error);
     } else if (head?.retried) {
-      this.#requests.shift();
-      this.#answered(head);
+      this.#dropHead();
       this.#fail(
         head,
         new WarpError(
@@ -371,6 +368,12 @@ class PluginWorker {
       );
     } else if (head) head.retried = true;
     this.#pump();
+  }
+
+  /** Takes the first request out as given up (its events no longer count). */
+  #dropHead(): void {
+    const head = this.#requests.shift();
+    if (head) this.#answered(head);
   }
 
   /** A new worker, initialised as the last one was, then the waiting requests. */

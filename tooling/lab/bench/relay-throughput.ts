@@ -249,13 +249,13 @@ async function main(): Promise<void> {
     for (const name of ways) {
       const pid = pids[name];
       const cpuBefore = pid ? cpuTimeMs(pid) : 0;
-      const relayBefore = pid ? mainThreadCpuTimeMs(pid) : 0;
+      const relayBefore = pid && isStoring(name) ? mainThreadCpuTimeMs(pid) : 0;
       const rate = await smtpSource(PORTS[name], 20, messages);
       // A store writes what a round left in its buffers before the next
       // round starts: its CPU counts here, not in another way's round.
       if (isStoring(name)) await sleep(STORE_SETTLE_MS);
       if (pid) cpu[name] += cpuTimeMs(pid) - cpuBefore;
-      if (pid) relayCpu[name] += mainThreadCpuTimeMs(pid) - relayBefore;
+      if (pid && isStoring(name)) relayCpu[name] += mainThreadCpuTimeMs(pid) - relayBefore;
       if (isStoring(name)) relayed[name] += messages;
       results[name].push(rate);
     }
@@ -275,16 +275,15 @@ async function main(): Promise<void> {
     console.log(
       `  baseline: haproxy/direct = ${(median(results.haproxy) / direct).toFixed(2)}x; target: warpd >= haproxy`,
     );
-  for (const storing of STORING_WAYS) {
-    if (!ran('warpd') || !ran(storing)) continue;
-    const perRound = results.warpd.map((off, i) => ((results[storing][i] ?? 0) / off).toFixed(2));
-    console.log(
-      `  storage on/off: ${storing}/warpd = ${(median(results[storing]) / median(results.warpd)).toFixed(2)}x (per round: ${perRound.join(', ')}); target >= 0.9`,
-    );
-  }
+  /** `way`'s throughput over warpd's (storage off), median and per round. */
+  const overWarpd = (way: Way) =>
+    `${way}/warpd = ${(median(results[way]) / median(results.warpd)).toFixed(2)}x (per round: ${results.warpd.map((off, i) => ((results[way][i] ?? 0) / off).toFixed(2)).join(', ')})`;
+  for (const storing of STORING_WAYS)
+    if (ran('warpd') && ran(storing))
+      console.log(`  storage on/off: ${overWarpd(storing)}; target >= 0.9`);
   if (ran('warpd') && ran('warpd-observer'))
     console.log(
-      `  events to an idle observer: warpd-observer/warpd = ${(median(results['warpd-observer']) / median(results.warpd)).toFixed(2)}x (per round: ${results.warpd.map((off, i) => ((results['warpd-observer'][i] ?? 0) / off).toFixed(2)).join(', ')}); the ceiling of storage on/off`,
+      `  events to an idle observer: ${overWarpd('warpd-observer')}; the ceiling of storage on/off`,
     );
   console.log(`load average after the rounds: ${loadAverage()}`);
 
@@ -292,21 +291,18 @@ async function main(): Promise<void> {
   for (const name of ways) single[name] = 1000 / (await smtpSource(PORTS[name], 1, 300));
   console.log('single session, per message (connect..QUIT):');
   for (const name of ways) console.log(`  ${name.padEnd(12)} ${single[name]?.toFixed(3)} ms`);
+  /** Milliseconds per message `way` adds to direct, one session at a time. */
+  const added = (way: Way) => ((single[way] ?? 0) - (single.direct ?? 0)).toFixed(3);
   if (ran('direct') && ran('warpd') && ran('haproxy'))
     console.log(
-      `  added by warpd: ${((single.warpd ?? 0) - (single.direct ?? 0)).toFixed(3)} ms (haproxy: ${((single.haproxy ?? 0) - (single.direct ?? 0)).toFixed(3)} ms); target <= 1 ms`,
+      `  added by warpd: ${added('warpd')} ms (haproxy: ${added('haproxy')} ms); target <= 1 ms`,
     );
   if (ran('direct') && ran('warpd-node-io'))
-    console.log(
-      `  added by warpd with io node: ${((single['warpd-node-io'] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
-    );
+    console.log(`  added by warpd with io node: ${added('warpd-node-io')} ms`);
   for (const storing of STORING_WAYS) {
     if (!ran(storing)) continue;
     relayed[storing] += 300;
-    if (ran('direct'))
-      console.log(
-        `  added by ${storing}: ${((single[storing] ?? 0) - (single.direct ?? 0)).toFixed(3)} ms`,
-      );
+    if (ran('direct')) console.log(`  added by ${storing}: ${added(storing)} ms`);
   }
   const perMessage = (name: Way) => (cpu[name] / (messages * rounds)).toFixed(3);
   if (ran('warpd')) {
